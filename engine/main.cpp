@@ -1,0 +1,2 @@
+// placeholder: the command line lands with the configuration reader
+int main() { return 2; }
