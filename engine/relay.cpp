@@ -1,10 +1,346 @@
+// The relay: compiles the routes, builds the links, runs one reactor thread per side (the local
+// broker on one, the IoT Core pool on the other) and stops cleanly on SIGTERM/SIGINT (SPEC §4.11).
 #include "engine/relay.hpp"
-#include <cstdio>
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <thread>
+
+#include "codec/topic.hpp"
+#include "config/config.hpp"
+#include "engine/context.hpp"
+#include "engine/covering.hpp"
+#include "engine/link.hpp"
+#include "engine/log.hpp"
+#include "engine/reactor.hpp"
+#include "tls/tls_session.hpp"
 
 namespace mqrelay::engine {
-// Placeholder until the engine lands (same session); never reported as done.
-int run(const config::config&) {
-  std::fputs("mqrelay: the relay engine is not built yet\n", stderr);
-  return 1;
+
+// ---------------------------------------------------------------- context helpers
+
+link* relay_context::target_link(config::endpoint target, std::string_view prefix, std::string_view topic) const noexcept {
+  if (target == config::endpoint::local_mqtt) return local;
+  if (target != config::endpoint::iot_core || iot.empty()) return nullptr;
+  if (iot.size() == 1) return iot[0];
+  // FNV-1a over the target topic: one topic always takes the same connection (order kept).
+  std::uint64_t h = 1469598103934665603ull;
+  for (char c : prefix) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  for (char c : topic) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return iot[h % iot.size()];
 }
+
+const char* iot_core_topic_problem(std::string_view prefix, std::string_view topic) noexcept {
+  // Look at the whole target topic as two pieces without concatenating.
+  const std::size_t total = prefix.size() + topic.size();
+  auto at = [&](std::size_t i) { return i < prefix.size() ? prefix[i] : topic[i - prefix.size()]; };
+  std::size_t start = 0;
+  auto starts_with = [&](std::string_view s) {
+    if (total < s.size()) return false;
+    for (std::size_t i = 0; i < s.size(); ++i)
+      if (at(i) != s[i]) return false;
+    return true;
+  };
+  if (total > 0 && at(0) == '$') {
+    if (!starts_with("$aws/")) return "topics starting with '$' are reserved at IoT Core (only $aws/... topics exist)";
+    if (starts_with("$aws/rules/")) {  // Basic Ingest: "$aws/rules/RULE/" is not counted
+      std::size_t i = 11;
+      while (i < total && at(i) != '/') ++i;
+      start = i < total ? i + 1 : total;
+    }
+  }
+  if (total - start > 256) return "the topic is longer than IoT Core's 256 bytes";
+  int slashes = 0;
+  for (std::size_t i = start; i < total; ++i)
+    if (at(i) == '/') ++slashes;
+  if (slashes > 7) return "the topic has more than IoT Core's 7 '/' (8 levels)";
+  return nullptr;
+}
+
+namespace {
+
+// ---------------------------------------------------------------- routes
+
+std::unique_ptr<source_routes> compile_routes(const config::config& cfg, config::endpoint source) {
+  auto rt = std::make_unique<source_routes>();
+  std::vector<topic_automaton::entry> entries;
+  for (const auto& m : cfg.mappings) {
+    if (m.source != source) continue;
+    const auto id = static_cast<std::uint32_t>(rt->mapping_route.size());
+    std::uint16_t r = 0;
+    while (r < rt->routes.size() && !(rt->routes[r].target == m.target && rt->routes[r].prefix == m.target_topic_prefix)) ++r;
+    if (r == rt->routes.size()) rt->routes.push_back(route{m.target, m.target_topic_prefix});
+    rt->mapping_route.push_back(r);
+    rt->mapping_rap.push_back(m.retain_as_published ? 1 : 0);
+    rt->mapping_names.push_back(m.name);
+    entries.push_back({m.topic, id});
+  }
+  if (entries.empty()) return nullptr;
+  rt->automaton = topic_automaton::compile(entries);
+  return rt;
+}
+
+std::vector<link_settings::subscription> covering_subscriptions(const config::config& cfg, config::endpoint source) {
+  std::vector<subscription_request> reqs;
+  for (const auto& m : cfg.mappings)
+    if (m.source == source) reqs.push_back({m.topic, m.no_local, m.retain_as_published});
+  std::vector<link_settings::subscription> out;
+  for (std::size_t i : minimal_cover(reqs))
+    out.push_back({std::string(reqs[i].filter), reqs[i].no_local, reqs[i].retain_as_published});
+  return out;
+}
+
+// Largest packet a source link must take in: what its targets can carry (SPEC §4.8: an oversize
+// PUBLISH is discarded as it streams past, never buffered whole).
+std::uint32_t inbound_limit(const config::config& cfg, config::endpoint source, std::uint32_t advertised) {
+  if (advertised) return advertised;
+  bool to_local = false, to_iot = false;
+  for (const auto& m : cfg.mappings) {
+    if (m.source != source) continue;
+    if (m.target == config::endpoint::local_mqtt) to_local = true;
+    if (m.target == config::endpoint::iot_core) to_iot = true;
+  }
+  if (to_local || !to_iot) return 268435460u;  // the MQTT maximum
+  // payload limit + the largest topic + properties + headers
+  return cfg.iot_core.max_message_size + 65535u + 8192u;
+}
+
+// systemd Type=notify readiness, without libsystemd: one datagram to $NOTIFY_SOCKET.
+void sd_notify(const char* msg) {
+  const char* path = std::getenv("NOTIFY_SOCKET");
+  if (!path || !*path) return;
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::size_t len = std::strlen(path);
+  if (len >= sizeof sa.sun_path) return;
+  std::memcpy(sa.sun_path, path, len);
+  if (sa.sun_path[0] == '@') sa.sun_path[0] = '\0';
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  ssize_t w = ::sendto(fd, msg, std::strlen(msg), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&sa),
+                       static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len));
+  (void)w;
+  ::close(fd);
+}
+
+level to_level(config::log_level l) {
+  switch (l) {
+    case config::log_level::error: return level::error;
+    case config::log_level::warn: return level::warn;
+    case config::log_level::info: return level::info;
+    case config::log_level::debug: return level::debug;
+  }
+  return level::info;
+}
+
+}  // namespace
+
+int run(const config::config& cfg) {
+  set_log_level(to_level(cfg.log));
+  if (std::string why = reactor::probe(); !why.empty()) {
+    LOG_ERROR("%s", why.c_str());
+    return 1;
+  }
+  // Signals go to the main thread only, which waits for them below.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  relay_context ctx(cfg);
+  ctx.spool_max = static_cast<std::int64_t>(cfg.spooler_max_bytes);
+
+  bool uses_iot = false, uses_local = false;
+  for (const auto& m : cfg.mappings) {
+    if (m.source == config::endpoint::iot_core || m.target == config::endpoint::iot_core) uses_iot = true;
+    if (m.source == config::endpoint::local_mqtt || m.target == config::endpoint::local_mqtt) uses_local = true;
+  }
+  if (cfg.mappings.empty()) uses_local = true;  // nothing to relay: still keep the local session alive
+
+  tls::global_init();
+  std::unique_ptr<tls::client_context> iot_tls, local_tls;
+  std::string err;
+  if (uses_iot) {
+    if (!cfg.iot_core.present) {
+      LOG_ERROR("a mapping uses IotCore but the configuration has no iotCore section");
+      return 2;
+    }
+    tls::client_options o;
+    o.ca_file = cfg.iot_core.root_ca_path;
+    o.cert_file = cfg.iot_core.certificate_file_path;
+    o.key_file = cfg.iot_core.private_key_path;
+    o.server_name = cfg.iot_core.endpoint;
+    if (cfg.iot_core.port == 443) o.alpn = "x-amzn-mqtt-ca";
+    iot_tls = tls::client_context::create(o, err);
+    if (!iot_tls) {
+      LOG_ERROR("IotCore TLS: %s", err.c_str());
+      return 1;
+    }
+    if (tls::key_file_too_open(o.key_file))
+      LOG_WARN("the private key %s is readable by group or others; chmod 600 it", o.key_file.c_str());
+  }
+  if (uses_local && cfg.local.tls) {
+    tls::client_options o;
+    o.ca_file = cfg.local.root_ca_path;
+    o.cert_file = cfg.local.certificate_file_path;
+    o.key_file = cfg.local.private_key_path;
+    o.server_name = cfg.local.host;
+    local_tls = tls::client_context::create(o, err);
+    if (!local_tls) {
+      LOG_ERROR("local broker TLS: %s", err.c_str());
+      return 1;
+    }
+    if (!o.key_file.empty() && tls::key_file_too_open(o.key_file))
+      LOG_WARN("the private key %s is readable by group or others; chmod 600 it", o.key_file.c_str());
+  }
+
+  auto local_routes = compile_routes(cfg, config::endpoint::local_mqtt);
+  auto iot_routes = compile_routes(cfg, config::endpoint::iot_core);
+
+  std::unique_ptr<reactor> local_reactor, iot_reactor;
+  try {
+    local_reactor = std::make_unique<reactor>("local");
+    iot_reactor = std::make_unique<reactor>("iotcore");
+  } catch (const std::exception& e) {
+    LOG_ERROR("%s", e.what());
+    return 1;
+  }
+
+  std::vector<std::unique_ptr<link>> links;
+  if (uses_local) {
+    link_settings s;
+    s.name = "local";
+    s.endpoint = config::endpoint::local_mqtt;
+    s.host = cfg.local.host;
+    s.port = cfg.local.port;
+    s.tls = local_tls.get();
+    s.version = cfg.local.version;
+    s.client_id = cfg.local.client_id;
+    s.username = cfg.local.username;
+    s.password = cfg.local.password;
+    s.keep_alive_s = static_cast<std::uint16_t>(std::min<std::uint32_t>(cfg.local.keep_alive_s, 65535));
+    s.session_expiry = cfg.local.session_expiry;
+    s.receive_maximum = cfg.local.receive_maximum;
+    s.maximum_packet_size = cfg.local.maximum_packet_size;
+    s.connect_timeout_ms = cfg.local.conn_ack_timeout_ms;
+    s.ping_timeout_ms = cfg.local.ping_timeout_ms;
+    s.ack_timeout_ms = cfg.local.ack_timeout_s * 1000;
+    s.min_backoff_ms = cfg.local.min_reconnect_delay_ms;
+    s.max_backoff_ms = cfg.local.max_reconnect_delay_ms;
+    s.max_in_flight = cfg.local.version == codec::protocol_version::v5 ? 65535 : 1000;
+    s.max_packet_in = inbound_limit(cfg, config::endpoint::local_mqtt, cfg.local.maximum_packet_size);
+    s.keep_qos0_when_offline = cfg.keep_qos0_when_offline;
+    s.subscriptions = covering_subscriptions(cfg, config::endpoint::local_mqtt);
+    s.max_filters_per_subscribe = 64;
+    s.routes = local_routes.get();
+    links.push_back(std::make_unique<link>(*local_reactor, ctx, std::move(s), links.size()));
+    ctx.local = links.back().get();
+  }
+  if (uses_iot) {
+    const auto& ic = cfg.iot_core;
+    auto subs = covering_subscriptions(cfg, config::endpoint::iot_core);
+    const std::uint32_t n = std::max<std::uint32_t>(1, ic.connections);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      link_settings s;
+      s.name = i == 0 ? "iotcore" : "iotcore#" + std::to_string(i + 1);
+      s.endpoint = config::endpoint::iot_core;
+      s.host = ic.endpoint;
+      s.port = ic.port;
+      s.tls = iot_tls.get();
+      s.version = ic.version;
+      s.client_id = i == 0 ? ic.thing_name : ic.thing_name + "#" + std::to_string(i + 1);
+      s.keep_alive_s = static_cast<std::uint16_t>(ic.keep_alive_s);
+      s.session_expiry = 3600;  // IoT Core's default persistent-session expiry
+      s.receive_maximum = 100;
+      s.connect_timeout_ms = cfg.local.conn_ack_timeout_ms;
+      s.ping_timeout_ms = cfg.local.ping_timeout_ms;
+      s.ack_timeout_ms = cfg.local.ack_timeout_s * 1000;
+      s.min_backoff_ms = ic.min_reconnect_delay_s * 1000;
+      s.max_backoff_ms = ic.max_reconnect_delay_s * 1000;
+      s.max_in_flight = ic.max_in_flight;
+      s.max_packet_in = inbound_limit(cfg, config::endpoint::iot_core, 0);
+      s.max_pub_per_s = ic.max_publishes_per_second;
+      s.max_bytes_per_s = ic.max_bytes_per_second;
+      s.keep_qos0_when_offline = cfg.keep_qos0_when_offline;
+      for (std::size_t j = i; j < subs.size(); j += n) s.subscriptions.push_back(subs[j]);  // IoT Core: 50 per connection
+      s.max_filters_per_subscribe = 8;                                                       // and 8 per SUBSCRIBE
+      s.routes = iot_routes.get();
+      links.push_back(std::make_unique<link>(*iot_reactor, ctx, std::move(s), links.size()));
+      ctx.iot.push_back(links.back().get());
+    }
+  }
+  std::vector<link*> all;
+  for (auto& l : links) all.push_back(l.get());
+  for (auto& l : links) {
+    l->set_targets(all);
+    l->start();
+    l->owner().add_handler(l.get());
+  }
+  for (const auto& m : cfg.mappings)
+    LOG_INFO("route %s: %s %s -> %s%s%s", m.name.c_str(), config::endpoint_name(m.source), m.topic.c_str(),
+             config::endpoint_name(m.target), m.target_topic_prefix.empty() ? "" : " prefix=", m.target_topic_prefix.c_str());
+
+  std::thread t_local([&] { local_reactor->run(); });
+  std::thread t_iot([&] { iot_reactor->run(); });
+
+  // Readiness for systemd once every link is connected (checked while waiting for signals).
+  bool ready = false;
+  int sig = 0;
+  for (;;) {
+    timespec ts{0, 100 * 1000 * 1000};
+    sig = sigtimedwait(&sigs, nullptr, &ts);
+    if (sig == SIGTERM || sig == SIGINT) break;
+    if (sig == SIGHUP) LOG_WARN("SIGHUP: configuration reload is not supported yet; keeping the running configuration");
+    if (!ready) {
+      bool all_up = true;
+      for (link* l : all) all_up = all_up && l->connected_now();
+      if (all_up) {
+        ready = true;
+        sd_notify("READY=1");
+      }
+    }
+  }
+  LOG_INFO("%s: stopping; draining in-flight messages for up to 5 s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  sd_notify("STOPPING=1");
+  ctx.stopping.store(true);
+  for (auto* r : {local_reactor.get(), iot_reactor.get()}) r->notify();
+  const std::uint64_t drain_until = now_ns() + 5000000000ull;
+  while (ctx.live_messages.load(std::memory_order_acquire) > 0 && now_ns() < drain_until) {
+    timespec ts{0, 10 * 1000 * 1000};
+    nanosleep(&ts, nullptr);
+  }
+  const auto left = ctx.live_messages.load();
+  if (left > 0) LOG_WARN("stopping with %lld messages not yet acknowledged by their targets; their sources will redeliver them", static_cast<long long>(left));
+  ctx.disconnect_now.store(true);
+  for (auto* r : {local_reactor.get(), iot_reactor.get()}) r->notify();
+  const std::uint64_t close_until = now_ns() + 1000000000ull;
+  for (;;) {
+    bool done = true;
+    for (link* l : all) done = done && l->closed_for_stop();
+    if (done || now_ns() > close_until) break;
+    for (auto* r : {local_reactor.get(), iot_reactor.get()}) r->notify();
+    timespec ts{0, 5 * 1000 * 1000};
+    nanosleep(&ts, nullptr);
+  }
+  local_reactor->quit();
+  iot_reactor->quit();
+  t_local.join();
+  t_iot.join();
+  LOG_INFO("stopped: %llu received, %llu delivered, %llu QoS 0 dropped, %llu too large, %llu bad topics",
+           static_cast<unsigned long long>(ctx.ctr.received.load()), static_cast<unsigned long long>(ctx.ctr.delivered.load()),
+           static_cast<unsigned long long>(ctx.ctr.dropped_qos0.load()),
+           static_cast<unsigned long long>(ctx.ctr.skipped_too_large.load()),
+           static_cast<unsigned long long>(ctx.ctr.skipped_bad_topic.load()));
+  return 0;
+}
+
 }  // namespace mqrelay::engine

@@ -1,0 +1,213 @@
+// link: one MQTT client connection (to the local broker or to IoT Core), plain TCP or TLS, on
+// one reactor thread. It is a state machine with explicit states (STYLE lesson 12):
+//
+//   idle ──(backoff over)──> connecting ──> tls_handshake ──> wait_connack ──> connected
+//     ^                                                                          │
+//     └──────────────── closing (ops cancelled, socket closed) <── any failure ──┘
+//
+// A link plays two roles at once:
+//  * source: it subscribes to the mappings' covering filters and routes each PUBLISH it receives
+//    (copy once into a pooled message, one delivery per distinct target) into target inboxes;
+//    it PUBACKs a QoS 1 message only when every target acknowledged it (SPEC §4.5).
+//  * target: it drains its inbox (lock-free, one producer token per source link), publishes at
+//    QoS 1 within the in-flight window and the rate limits, batches everything it writes into one
+//    send per loop iteration, and resends unacknowledged publishes with DUP after a reconnect.
+// Only the owning reactor thread touches a link, except deliver()/post_completion()/congested(),
+// which other threads call.
+#pragma once
+#include <concurrentqueue/concurrentqueue.h>
+
+#include <deque>
+#include <memory>
+#include <netinet/in.h>
+#include <optional>
+#include <string>
+#include <sys/socket.h>
+#include <vector>
+
+#include "codec/framer.hpp"
+#include "codec/protocol.hpp"
+#include "engine/buffer.hpp"
+#include "engine/context.hpp"
+#include "engine/message.hpp"
+#include "engine/reactor.hpp"
+#include "tls/tls_session.hpp"
+
+namespace mqrelay::engine {
+
+struct link_settings {
+  std::string name;  // for logs: "local", "iotcore", "iotcore#2"
+  config::endpoint endpoint = config::endpoint::local_mqtt;
+  std::string host;
+  std::uint16_t port = 0;
+  tls::client_context* tls = nullptr;  // nullptr: plain TCP
+  codec::protocol_version version = codec::protocol_version::v311;
+  std::string client_id;
+  std::optional<std::string> username, password;
+  std::uint16_t keep_alive_s = 60;
+  std::uint32_t session_expiry = 0;
+  std::uint16_t receive_maximum = 65535;
+  std::uint32_t maximum_packet_size = 0;  // sent in CONNECT (v5), 0 = not sent
+  std::uint32_t connect_timeout_ms = 20000, ping_timeout_ms = 30000, ack_timeout_ms = 60000;
+  std::uint32_t min_backoff_ms = 1000, max_backoff_ms = 30000;
+  std::uint32_t max_in_flight = 100;     // our cap on unacknowledged QoS 1 publishes we send
+  std::uint32_t max_packet_in = 0;       // largest packet we take in (framer limit)
+  std::uint32_t max_pub_per_s = 0, max_bytes_per_s = 0;  // token buckets, 0 = off
+  bool keep_qos0_when_offline = false;
+  struct subscription {
+    std::string filter;
+    bool no_local = false;
+    bool retain_as_published = false;
+  };
+  std::vector<subscription> subscriptions;
+  std::size_t max_filters_per_subscribe = 8;
+  const source_routes* routes = nullptr;  // when this link is a source
+};
+
+class link final : public poll_handler {
+ public:
+  link(reactor& r, relay_context& ctx, link_settings s, std::size_t index);
+  ~link();
+  link(const link&) = delete;
+  link& operator=(const link&) = delete;
+
+  // ---- called from other threads ----
+  // Queues a delivery. Thread-safe; does not notify (the caller notifies once per batch).
+  void deliver(moodycamel::ProducerToken& tok, const delivery& d);
+  moodycamel::ConcurrentQueue<delivery>& inbox() noexcept { return inbox_; }
+  // Hands a finished message back to its source link. Thread-safe.
+  void post_completion(message* m);
+  bool congested() const noexcept { return queued_bytes_.load(std::memory_order_relaxed) > 0; }
+  bool connected_now() const noexcept { return connected_flag_.load(std::memory_order_relaxed); }
+  bool closed_for_stop() const noexcept { return stop_done_.load(std::memory_order_acquire); }
+  reactor& owner() noexcept { return reactor_; }
+  std::size_t index() const noexcept { return index_; }
+  const link_settings& settings() const noexcept { return s_; }
+
+  // ---- reactor thread ----
+  // Wires the producer tokens to every possible target (call before start, single-threaded).
+  void set_targets(const std::vector<link*>& all_links);
+  void start();
+  void poll(std::uint64_t now) override;
+  std::uint64_t next_deadline() const override;
+
+ private:
+  enum class state : std::uint8_t { idle, connecting, tls_handshake, wait_connack, connected, closing };
+  enum class op_kind : std::uint8_t { connect, recv, send, cancel };
+  struct link_op final : op {
+    link* l = nullptr;
+    op_kind kind = op_kind::connect;
+    void complete(int res, std::uint32_t flags) override { l->on_complete(kind, res, flags); }
+  };
+  enum class slot_kind : std::uint8_t { none, publish, subscribe };
+  struct slot {
+    delivery d;
+    std::uint64_t sent_ns;
+    slot_kind kind;
+    std::uint16_t first_sub;  // subscribe: index of the first filter in s_.subscriptions
+    std::uint16_t sub_count;
+  };
+
+  void on_complete(op_kind k, int res, std::uint32_t flags);
+  void begin_connect(std::uint64_t now);
+  void on_connected_tcp();
+  void on_recv(int res);
+  void on_send(int res);
+  void arm_recv();
+  void fail(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+  void finish_close();
+  void schedule_reconnect(std::uint64_t now);
+
+  // protocol
+  void send_connect();
+  bool process_frames();
+  bool handle_frame(const codec::frame& f);
+  void on_connack(const codec::frame& f);
+  void handle_publish(const codec::frame& f);
+  void handle_oversize(const codec::oversize_publish& o);
+  void handle_puback(const codec::frame& f);
+  void handle_suback(const codec::frame& f);
+  void send_subscriptions();
+  void resend_in_flight();
+
+  // target role
+  void drain_inbox(std::uint64_t now);
+  bool can_send_more(std::size_t bytes, std::uint64_t now);
+  bool send_publish(const delivery& d, std::uint64_t now);
+  std::uint16_t alloc_packet_id();
+  void finish_delivery(const delivery& d);
+  void drop_delivery(const delivery& d);
+
+  // source role
+  void drain_completions();
+  void ack_source(std::uint16_t packet_id);
+  bool should_pause() const noexcept;
+
+  // output
+  byte_buffer& out() noexcept { return s_.tls ? plain_ : wire_pending_; }
+  void flush();
+
+  reactor& reactor_;
+  relay_context& ctx_;
+  link_settings s_;
+  std::size_t index_;
+  std::string endpoint_label_;
+
+  state state_ = state::idle;
+  int fd_ = -1;
+  sockaddr_storage addr_{};
+  socklen_t addr_len_ = 0;
+  link_op connect_op_, recv_op_, send_op_, cancel_op_;
+  bool connect_inflight_ = false, recv_inflight_ = false, send_inflight_ = false;
+  int cancels_inflight_ = 0;
+  bool recv_paused_ = false;
+  std::uint64_t reconnect_at_ = 0;
+  std::uint64_t state_deadline_ = UINT64_MAX;  // connect/handshake/CONNACK timeout
+  std::uint32_t backoff_ms_ = 0;
+  std::uint64_t rng_;
+  bool ever_connected_ = false;
+  bool subscribed_this_process_ = false;
+  std::string last_error_;
+
+  codec::framer framer_;
+  std::vector<std::uint32_t> match_ids_;  // scratch for automaton matches
+  std::unique_ptr<tls::session> tls_;
+  byte_buffer plain_;          // TLS: plaintext packets of this iteration
+  byte_buffer wire_pending_;   // bytes to send next (plaintext for TCP, ciphertext for TLS)
+  byte_buffer wire_inflight_;  // bytes the kernel is sending now
+  std::size_t wire_sent_ = 0;
+
+  // keep alive
+  std::uint64_t last_send_ns_ = 0;
+  std::uint64_t ping_deadline_ = UINT64_MAX;
+  std::uint16_t keep_alive_s_ = 60;
+
+  // target role
+  moodycamel::ConcurrentQueue<delivery> inbox_;
+  std::atomic<std::int64_t> queued_bytes_{0};
+  std::deque<delivery> backlog_;
+  std::unique_ptr<slot[]> slots_;  // by packet id
+  std::deque<std::uint16_t> order_;  // packet ids in send order (lazily pruned)
+  std::uint32_t in_flight_ = 0;
+  std::uint32_t window_ = 0;
+  std::uint16_t next_pid_ = 1;
+  std::uint32_t server_max_packet_ = 0;
+  double pub_tokens_ = 0, byte_tokens_ = 0;
+  std::uint64_t tokens_at_ = 0;
+  std::uint64_t throttled_until_ = 0;
+
+  // source role
+  std::uint32_t generation_ = 0;
+  message_pool pool_;
+  moodycamel::ConcurrentQueue<message*> completions_;
+  std::vector<std::unique_ptr<moodycamel::ProducerToken>> tokens_;  // by target link index
+  std::vector<link*> all_links_;
+  std::vector<reactor*> to_notify_;
+
+  // stop
+  bool disconnect_sent_ = false;
+  std::atomic<bool> stop_done_{false};
+  std::atomic<bool> connected_flag_{false};
+};
+
+}  // namespace mqrelay::engine

@@ -1,0 +1,165 @@
+#include "engine/reactor.hpp"
+
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+
+#include "engine/log.hpp"
+
+namespace mqrelay::engine {
+
+std::uint64_t now_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+namespace {
+// With SINGLE_ISSUER the ring belongs to the thread that enables it: a reactor's ring is created
+// disabled (R_DISABLED) on the constructing thread and enabled by run() on its own thread.
+int init_ring(io_uring* ring, unsigned entries, bool disabled = false) {
+  io_uring_params p{};
+  p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE;
+  if (disabled) p.flags |= IORING_SETUP_R_DISABLED;
+  p.cq_entries = entries * 4;
+  int ret = io_uring_queue_init_params(entries, ring, &p);
+  if (ret == -EINVAL) {  // kernels before 6.1: no DEFER_TASKRUN / SINGLE_ISSUER
+    io_uring_params q{};
+    q.flags = IORING_SETUP_CQSIZE;
+    q.cq_entries = entries * 4;
+    ret = io_uring_queue_init_params(entries, ring, &q);
+  }
+  return ret;
+}
+}  // namespace
+
+std::string reactor::probe() {
+  io_uring ring{};
+  int ret = init_ring(&ring, 8);
+  if (ret < 0) {
+    return std::string("io_uring is not available here (") + std::strerror(-ret) +
+           "): the kernel is too old, io_uring is disabled (sysctl kernel.io_uring_disabled), or a "
+           "container/seccomp profile forbids it; mqrelay needs Linux 5.19 or later with io_uring allowed";
+  }
+  std::string missing;
+  if (io_uring_probe* p = io_uring_get_probe_ring(&ring)) {
+    const struct { int op; const char* name; } need[] = {
+        {IORING_OP_RECV, "recv"}, {IORING_OP_SEND, "send"}, {IORING_OP_CONNECT, "connect"},
+        {IORING_OP_READ, "read"}, {IORING_OP_ASYNC_CANCEL, "async cancel"}};
+    for (auto& n : need)
+      if (!io_uring_opcode_supported(p, n.op)) missing += std::string(missing.empty() ? "" : ", ") + n.name;
+    io_uring_free_probe(p);
+  }
+  if (!(ring.features & IORING_FEAT_EXT_ARG)) missing += std::string(missing.empty() ? "" : ", ") + "timed waits (EXT_ARG)";
+  io_uring_queue_exit(&ring);
+  if (!missing.empty()) return "this kernel's io_uring lacks what mqrelay needs: " + missing + " (Linux 5.19 or later)";
+  return {};
+}
+
+reactor::reactor(std::string name, unsigned entries) : name_(std::move(name)) {
+  int ret = init_ring(&ring_, entries, true);
+  if (ret < 0) throw std::runtime_error(std::string("io_uring setup failed: ") + std::strerror(-ret));
+  event_fd_ = eventfd(0, EFD_CLOEXEC);
+  if (event_fd_ < 0) {
+    io_uring_queue_exit(&ring_);
+    throw std::runtime_error(std::string("eventfd failed: ") + std::strerror(errno));
+  }
+}
+
+reactor::~reactor() {
+  io_uring_queue_exit(&ring_);
+  if (event_fd_ >= 0) ::close(event_fd_);
+}
+
+io_uring_sqe* reactor::sqe() {
+  io_uring_sqe* s = io_uring_get_sqe(&ring_);
+  while (!s) {
+    io_uring_submit(&ring_);
+    s = io_uring_get_sqe(&ring_);
+  }
+  return s;
+}
+
+void reactor::arm_wake() {
+  io_uring_sqe* s = sqe();
+  io_uring_prep_read(s, event_fd_, &wake_value_, sizeof wake_value_, 0);
+  io_uring_sqe_set_data(s, static_cast<op*>(&wake_op_));
+}
+
+void reactor::wake_op::complete(int res, std::uint32_t) {
+  if (res < 0 && res != -EINTR && res != -ECANCELED) LOG_WARN("%s: eventfd read failed: %s", r->name_.c_str(), std::strerror(-res));
+  r->wake_sent_.store(false, std::memory_order_seq_cst);
+  if (!r->quit_.load(std::memory_order_relaxed)) r->arm_wake();
+}
+
+void reactor::notify() noexcept {
+  posted_.store(true, std::memory_order_seq_cst);
+  if (sleeping_.load(std::memory_order_seq_cst) && !wake_sent_.exchange(true, std::memory_order_seq_cst)) {
+    std::uint64_t one = 1;
+    ssize_t w = ::write(event_fd_, &one, sizeof one);
+    (void)w;
+  }
+}
+
+void reactor::quit() noexcept {
+  quit_.store(true);
+  notify();
+}
+
+void reactor::run() {
+  if (ring_.flags & IORING_SETUP_R_DISABLED) {
+    // liburing 2.3 declares io_uring_enable_rings() but does not export it: register directly.
+    if (::syscall(__NR_io_uring_register, ring_.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0) < 0)
+      throw std::runtime_error(std::string("io_uring enable failed: ") + std::strerror(errno));
+  }
+  arm_wake();
+  std::uint64_t last_warn = 0;
+  while (!quit_.load(std::memory_order_relaxed)) {
+    std::uint64_t now = now_ns();
+    for (poll_handler* h : handlers_) h->poll(now);
+
+    std::uint64_t deadline = UINT64_MAX;
+    for (poll_handler* h : handlers_) {
+      std::uint64_t d = h->next_deadline();
+      if (d < deadline) deadline = d;
+    }
+    now = now_ns();
+    std::uint64_t wait_ns = deadline <= now ? 0 : deadline - now;
+    if (wait_ns > 1000000000ull) wait_ns = 1000000000ull;
+
+    io_uring_cqe* cqe = nullptr;
+    sleeping_.store(true, std::memory_order_seq_cst);
+    if (posted_.exchange(false, std::memory_order_seq_cst) || wait_ns == 0) {
+      sleeping_.store(false, std::memory_order_relaxed);
+      io_uring_submit_and_get_events(&ring_);  // flush what poll() queued, reap what is done; don't wait
+    } else {
+      __kernel_timespec ts{};
+      ts.tv_sec = static_cast<long long>(wait_ns / 1000000000ull);
+      ts.tv_nsec = static_cast<long long>(wait_ns % 1000000000ull);
+      int ret = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+      sleeping_.store(false, std::memory_order_relaxed);
+      if (ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EBUSY && ret != -EAGAIN) {
+        const std::uint64_t t = now_ns();
+        if (t - last_warn > 1000000000ull) {  // at most once a second
+          LOG_WARN("%s: io_uring wait failed: %s", name_.c_str(), std::strerror(-ret));
+          last_warn = t;
+        }
+      }
+    }
+    unsigned head;
+    unsigned count = 0;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      ++count;
+      auto* o = static_cast<op*>(io_uring_cqe_get_data(cqe));
+      if (o) o->complete(cqe->res, cqe->flags);
+    }
+    if (count) io_uring_cq_advance(&ring_, count);
+  }
+}
+
+}  // namespace mqrelay::engine

@@ -1,0 +1,85 @@
+// reactor: one io_uring event loop on one thread (STYLE lesson 9).
+//
+// Every submitted operation carries a pointer to a completion object (`op`) in user_data; the
+// loop reaps completions in batches, advances the CQ once per batch, then lets every registered
+// handler do its work (drain inbound queues, encode, flush sends) before it submits everything in
+// one io_uring_submit_and_wait_timeout call. Other threads hand work over through lock-free
+// queues and call notify(), which costs an eventfd write only when the loop is asleep.
+#pragma once
+#include <liburing.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mqrelay::engine {
+
+// A completion target. complete() runs on the reactor's thread.
+struct op {
+  virtual void complete(int res, std::uint32_t cqe_flags) = 0;
+
+ protected:
+  ~op() = default;
+};
+
+// Something the loop polls once per iteration (a link).
+struct poll_handler {
+  // Do pending work. `now_ns` is CLOCK_MONOTONIC.
+  virtual void poll(std::uint64_t now_ns) = 0;
+  // The next time (CLOCK_MONOTONIC ns) poll() must run even without I/O; UINT64_MAX if none.
+  virtual std::uint64_t next_deadline() const = 0;
+
+ protected:
+  ~poll_handler() = default;
+};
+
+std::uint64_t now_ns() noexcept;
+
+class reactor {
+ public:
+  // Throws std::runtime_error with a sentence when io_uring cannot be set up.
+  explicit reactor(std::string name, unsigned entries = 512);
+  ~reactor();
+  reactor(const reactor&) = delete;
+  reactor& operator=(const reactor&) = delete;
+
+  // Checks once at start-up that io_uring works here and has what mqrelay uses. Returns an
+  // empty string when it does, else a sentence for the user.
+  static std::string probe();
+
+  void add_handler(poll_handler* h) { handlers_.push_back(h); }
+
+  // An SQE, flushing the SQ first when it is full. Reactor thread only.
+  io_uring_sqe* sqe();
+
+  // Runs until quit() (from any thread). Reactor thread.
+  void run();
+  void quit() noexcept;
+
+  // Wakes the loop from another thread. Thread-safe; cheap when the loop is awake.
+  void notify() noexcept;
+
+  const std::string& name() const noexcept { return name_; }
+
+ private:
+  struct wake_op final : op {
+    reactor* r;
+    explicit wake_op(reactor* rr) : r(rr) {}
+    void complete(int res, std::uint32_t flags) override;
+  };
+  void arm_wake();
+
+  std::string name_;
+  io_uring ring_{};
+  int event_fd_ = -1;
+  std::uint64_t wake_value_ = 0;
+  wake_op wake_op_{this};
+  std::vector<poll_handler*> handlers_;
+  std::atomic<bool> sleeping_{false};
+  std::atomic<bool> posted_{false};
+  std::atomic<bool> wake_sent_{false};
+  std::atomic<bool> quit_{false};
+};
+
+}  // namespace mqrelay::engine
