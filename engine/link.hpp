@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <sys/socket.h>
+#include <cstdlib>
 #include <vector>
 
 #include "codec/framer.hpp"

@@ -36,18 +36,14 @@ std::uint64_t hash_level(std::string_view s) noexcept {
   return h;
 }
 
-// Path hash of a child: its parent's path hash combined with the level's hash. The slot of a
-// literal edge is its child's path hash (see topic_automaton.hpp).
-std::uint64_t hash_edge(std::uint64_t parent_path, std::uint64_t level_hash) noexcept {
-  std::uint64_t h = level_hash ^ (parent_path * 0xFF51AFD7ED558CCDull);
+// Hash of the edge (parent, level); never 0, which marks an empty slot.
+std::uint64_t hash_edge(std::uint32_t parent, std::uint64_t level_hash) noexcept {
+  std::uint64_t h = level_hash ^ (static_cast<std::uint64_t>(parent) * 0xFF51AFD7ED558CCDull);
   h ^= h >> 33;
   h *= 0xC4CEB9FE1A85EC53ull;
   h ^= h >> 33;
   return h | 1;
 }
-
-constexpr std::uint64_t kRootPath = 0x2545F4914F6CDD1Dull;  // path hash of the root
-constexpr std::uint64_t kPlusLevel = 0x5BD1E9955BD1E995ull;  // stands for "+" in path hashes
 
 // Number of levels the trie needs for an (inner) filter: all levels but a trailing '#'.
 std::size_t trie_depth(std::string_view filter) noexcept {
@@ -65,7 +61,6 @@ class topic_automaton::builder {
  public:
   explicit builder(topic_automaton& a) : a_(a) {
     a_.nodes_.emplace_back();  // the root
-    path_.push_back(kRootPath);
     a_.edges_.assign(64, edge{});
     a_.edge_mask_ = 63;
   }
@@ -73,7 +68,6 @@ class topic_automaton::builder {
   void reserve(std::size_t filters) {
     postings_.reserve(filters);
     a_.nodes_.reserve(filters + 1);
-    path_.reserve(filters + 1);
   }
 
   void add(std::string_view filter, std::uint32_t id) {
@@ -132,12 +126,6 @@ class topic_automaton::builder {
         nd.hash_end = end;
       }
     }
-    // Flags, now that nodes are final: on the root, on each node for its '+' child, and on each
-    // edge for its child.
-    a_.root_flags_ = flags_of(0);
-    for (auto& nd : a_.nodes_) nd.plus_flags = nd.plus_child ? flags_of(nd.plus_child) : 0;
-    for (auto& e : a_.edges_)
-      if (e.child) e.flags = static_cast<std::uint8_t>(flags_of(e.child));
     a_.nodes_.shrink_to_fit();
     a_.pool_.shrink_to_fit();
   }
@@ -151,62 +139,51 @@ class topic_automaton::builder {
     auto operator<=>(const posting&) const = default;
   };
 
-  std::uint32_t flags_of(std::uint32_t n) const noexcept {
-    const auto& nd = a_.nodes_[n];
-    return (nd.plus_child ? kHasPlus : 0) | (nd.hash_begin != nd.hash_end ? kHasHashIds : 0) |
-           (nd.exact_begin != nd.exact_end ? kHasExactIds : 0);
-  }
-
-  std::uint32_t new_node(std::uint64_t path) {
+  std::uint32_t new_node() {
     const auto n = static_cast<std::uint32_t>(a_.nodes_.size());
     a_.nodes_.emplace_back();
-    path_.push_back(path);
     return n;
   }
 
   std::uint32_t child(std::uint32_t parent, std::string_view level) {
     if (level == "+") {
       if (a_.nodes_[parent].plus_child == 0) {
-        const auto c = new_node(hash_edge(path_[parent], kPlusLevel));
+        const auto c = new_node();
         a_.nodes_[parent].plus_child = c;
       }
       return a_.nodes_[parent].plus_child;
     }
-    const std::uint64_t h = hash_edge(path_[parent], hash_level(level));
-    std::uint32_t ignored = 0;
-    if (const auto c = a_.find_child(parent, h, level, ignored)) return c;
+    const std::uint64_t h = hash_edge(parent, hash_level(level));
     std::size_t slot = h & a_.edge_mask_;
-    while (a_.edges_[slot].child != 0) slot = (slot + 1) & a_.edge_mask_;
-    edge& e = a_.edges_[slot];
-    e.parent = parent;
-    e.child = new_node(h);
-    e.text_size = static_cast<std::uint32_t>(level.size());
-    if (level.size() <= kInline) {
-      std::memcpy(e.text, level.data(), level.size());
-    } else {
-      e.text_offset = static_cast<std::uint32_t>(a_.pool_.size());
-      a_.pool_.append(level);
+    for (;; slot = (slot + 1) & a_.edge_mask_) {
+      const edge& e = a_.edges_[slot];
+      if (e.hash == 0) break;
+      if (e.hash == h && e.parent == parent && e.text_size == level.size() &&
+          std::memcmp(a_.pool_.data() + e.text_offset, level.data(), level.size()) == 0)
+        return e.child;
     }
-    const std::uint32_t c = e.child;
+    const auto c = new_node();
+    a_.edges_[slot] = edge{h, parent, c, static_cast<std::uint32_t>(a_.pool_.size()),
+                           static_cast<std::uint32_t>(level.size())};
+    a_.pool_.append(level);
     if (++edge_count_ * 2 > a_.edges_.size()) grow();
     return c;
   }
 
-  // Doubles the edge table; a slot's hash is its child's path hash, kept in path_.
+  // Doubles the edge table; the stored hashes make re-inserting cheap.
   void grow() {
     std::vector<edge> old(a_.edges_.size() * 2, edge{});
     old.swap(a_.edges_);
     a_.edge_mask_ = a_.edges_.size() - 1;
     for (const edge& e : old) {
-      if (e.child == 0) continue;
-      std::size_t slot = path_[e.child] & a_.edge_mask_;
-      while (a_.edges_[slot].child != 0) slot = (slot + 1) & a_.edge_mask_;
+      if (e.hash == 0) continue;
+      std::size_t slot = e.hash & a_.edge_mask_;
+      while (a_.edges_[slot].hash != 0) slot = (slot + 1) & a_.edge_mask_;
       a_.edges_[slot] = e;
     }
   }
 
   topic_automaton& a_;
-  std::vector<std::uint64_t> path_;  // path hash of each node
   std::vector<posting> postings_;
   std::size_t edge_count_ = 0;
 };
@@ -234,17 +211,15 @@ topic_automaton topic_automaton::compile(std::span<const entry> entries) {
   return a;
 }
 
-std::uint32_t topic_automaton::find_child(std::uint32_t parent, std::uint64_t path_hash, std::string_view level,
-                                          std::uint32_t& child_flags) const noexcept {
-  for (std::size_t slot = path_hash & edge_mask_;; slot = (slot + 1) & edge_mask_) {
+std::uint32_t topic_automaton::find_child(std::uint32_t parent, std::string_view level,
+                                          std::uint64_t level_hash) const noexcept {
+  const std::uint64_t h = hash_edge(parent, level_hash);
+  for (std::size_t slot = h & edge_mask_;; slot = (slot + 1) & edge_mask_) {
     const edge& e = edges_[slot];
-    if (e.child == 0) return 0;
-    if (e.parent != parent || e.text_size != level.size()) continue;
-    const char* text = level.size() <= kInline ? e.text : pool_.data() + e.text_offset;
-    if (std::memcmp(text, level.data(), level.size()) == 0) {
-      child_flags = e.flags;
+    if (e.hash == 0) return 0;
+    if (e.hash == h && e.parent == parent && e.text_size == level.size() &&
+        std::memcmp(pool_.data() + e.text_offset, level.data(), level.size()) == 0)
       return e.child;
-    }
   }
 }
 
@@ -262,68 +237,43 @@ std::size_t topic_automaton::match(std::string_view topic, std::uint32_t* out) c
   if (!fallback_filters_.empty()) return match_linear(topic, out);
   if (nodes_.empty()) return 0;
 
-  // The first levels' hashes, computed once (several frames may look the same level up through
-  // '+'), and the slots of the topic's all-literal path prefetched: the common case is that the
-  // walk follows it, and its cache misses then overlap instead of following one another.
-  constexpr std::size_t kHashedLevels = 16;
-  std::uint64_t level_hash[kHashedLevels];
-  std::size_t hashed = 0;
-  {
-    std::uint64_t path = kRootPath;
-    std::size_t pos = 0;
-    while (hashed < kHashedLevels) {
-      auto end = topic.find('/', pos);
-      if (end == std::string_view::npos) end = topic.size();
-      level_hash[hashed] = hash_level(topic.substr(pos, end - pos));
-      path = hash_edge(path, level_hash[hashed++]);
-      __builtin_prefetch(&edges_[path & edge_mask_]);
-      if (end == topic.size()) break;
-      pos = end + 1;
-    }
-  }
-
   // Depth-first walk. A frame is a trie node reached with the topic consumed up to `pos`
-  // (pos > topic.size(): every level consumed) and `level` levels. Each pop pushes at most two
-  // frames one level deeper, so the stack never holds more than (trie depth + 1) frames.
+  // (pos > topic.size(): every level consumed). Each pop pushes at most two frames one level
+  // deeper, so the stack never holds more than (trie depth + 1) frames.
   struct frame {
-    std::uint64_t path;  // the node's path hash
-    std::size_t pos;
     std::uint32_t node;
-    std::uint32_t flags;
-    std::size_t level;
+    std::size_t pos;
   };
   frame stack[kMaxDepth + 2];
   std::size_t sp = 0;
-  stack[sp++] = {kRootPath, 0, 0, root_flags_, 0};
+  stack[sp++] = {0, 0};
   const bool dollar = !topic.empty() && topic.front() == '$';  // §4.7.2: no first-level wildcard
   const std::size_t consumed = topic.size() + 1;
   std::size_t n = 0;
 
+  // The level at `pos` is hashed once even when several frames (through '+') look it up.
+  std::size_t hashed_pos = consumed;
+  std::uint64_t level_hash = 0;
+
   while (sp) {
     const frame f = stack[--sp];
+    const node& nd = nodes_[f.node];
     const bool root_of_dollar = dollar && f.node == 0;
-    if ((f.flags & kHasHashIds) && !root_of_dollar) {  // "x/#" matches "x" too
-      const node& nd = nodes_[f.node];
-      n = add_ids(nd.hash_begin, nd.hash_end, out, n);
-    }
+    if (!root_of_dollar) n = add_ids(nd.hash_begin, nd.hash_end, out, n);  // "x/#" matches "x" too
     if (f.pos >= consumed) {
-      if (f.flags & kHasExactIds) {
-        const node& nd = nodes_[f.node];
-        n = add_ids(nd.exact_begin, nd.exact_end, out, n);
-      }
+      n = add_ids(nd.exact_begin, nd.exact_end, out, n);
       continue;
     }
     auto end = topic.find('/', f.pos);
     if (end == std::string_view::npos) end = topic.size();
     const std::size_t next = end + 1;  // == consumed after the last level
     const std::string_view level = topic.substr(f.pos, end - f.pos);
-    if ((f.flags & kHasPlus) && !root_of_dollar) {
-      const node& nd = nodes_[f.node];
-      stack[sp++] = {hash_edge(f.path, kPlusLevel), next, nd.plus_child, nd.plus_flags, f.level + 1};
+    if (nd.plus_child && !root_of_dollar) stack[sp++] = {nd.plus_child, next};
+    if (hashed_pos != f.pos) {
+      level_hash = hash_level(level);
+      hashed_pos = f.pos;
     }
-    const std::uint64_t h = hash_edge(f.path, f.level < hashed ? level_hash[f.level] : hash_level(level));
-    std::uint32_t child_flags = 0;
-    if (const std::uint32_t c = find_child(f.node, h, level, child_flags)) stack[sp++] = {h, next, c, child_flags, f.level + 1};
+    if (const std::uint32_t c = find_child(f.node, level, level_hash)) stack[sp++] = {c, next};
   }
   if (n > 1) std::sort(out, out + n);
   return n;

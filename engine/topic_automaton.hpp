@@ -12,15 +12,6 @@
 // the cost grows with the topic's levels and the number of '+' branches that actually apply,
 // not with the number of filters. The state lives in a small fixed array on the caller's stack.
 //
-// Memory layout, for speed at 100,000 filters (where the tables are far larger than the caches):
-//   * an edge's slot is chosen by a hash of the whole literal path ("clients/dev7/temp"), the
-//     parent's path hash combined with the level's, so match() can compute the slots of the
-//     topic's all-literal path up front and prefetch them in parallel; a hit is still confirmed
-//     by comparing the parent node id and the level bytes, so hash collisions only cost probes;
-//   * an edge is one 32-byte slot holding the level bytes inline (up to kInline bytes; longer
-//     levels live in pool_) and the child's flags, so a node is read only when it has a '+'
-//     child or ids.
-//
 // Filters with more than kMaxDepth levels (never seen in practice: IoT Core allows 8) make the
 // whole automaton fall back to a linear scan with topic_matches(): still correct, allocation-free
 // and thread-safe, only slower.
@@ -70,33 +61,24 @@ class topic_automaton {
   bool uses_linear_fallback() const noexcept { return !fallback_filters_.empty(); }
 
  private:
-  // What a node holds, so that match() can skip reading nodes that hold nothing.
-  static constexpr std::uint32_t kHasPlus = 1, kHasHashIds = 2, kHasExactIds = 4;
-  static constexpr std::size_t kInline = 15;  // level bytes stored in the edge itself
-
   struct node {
     std::uint32_t plus_child = 0;   // 0: none (the root is never a child)
-    std::uint32_t plus_flags = 0;   // flags of plus_child
     std::uint32_t exact_begin = 0;  // [exact_begin, exact_end) in ids_
     std::uint32_t exact_end = 0;
     std::uint32_t hash_begin = 0;   // [hash_begin, hash_end) in ids_
     std::uint32_t hash_end = 0;
   };
-  // A literal edge: (parent, level) -> child, in one cache-line-aligned 32-byte slot.
-  struct alignas(32) edge {
+  // A literal edge: (parent, level) -> child. The level's bytes are in pool_.
+  struct edge {
+    std::uint64_t hash = 0;  // 0 marks an empty slot (real hashes are forced non-zero)
     std::uint32_t parent = 0;
-    std::uint32_t child = 0;        // 0 marks an empty slot (the root is never a child)
-    std::uint32_t text_offset = 0;  // in pool_, only when text_size > kInline
+    std::uint32_t child = 0;
+    std::uint32_t text_offset = 0;
     std::uint32_t text_size = 0;
-    std::uint8_t flags = 0;         // the child's kHas* flags
-    char text[kInline] = {};        // the level's bytes when text_size <= kInline
   };
-  static_assert(sizeof(edge) == 32);
   class builder;
 
-  // The child of `parent` by literal `level`, whose slot hash is `path_hash`; 0 when none.
-  std::uint32_t find_child(std::uint32_t parent, std::uint64_t path_hash, std::string_view level,
-                           std::uint32_t& child_flags) const noexcept;
+  std::uint32_t find_child(std::uint32_t parent, std::string_view level, std::uint64_t level_hash) const noexcept;
   std::size_t match_linear(std::string_view topic, std::uint32_t* out) const noexcept;
   // Appends ids_[begin, end) to out[0..n), skipping ids already present when they may be.
   std::size_t add_ids(std::uint32_t begin, std::uint32_t end, std::uint32_t* out, std::size_t n) const noexcept;
@@ -104,8 +86,7 @@ class topic_automaton {
   std::vector<node> nodes_;            // nodes_[0] is the root (empty when default-constructed)
   std::vector<edge> edges_;            // open addressing, size a power of two
   std::uint64_t edge_mask_ = 0;
-  std::uint32_t root_flags_ = 0;
-  std::string pool_;                   // bytes of the literal levels longer than kInline
+  std::string pool_;                   // bytes of the literal levels
   std::vector<std::uint32_t> ids_;     // id lists of the nodes, each sorted and unique
   std::vector<std::uint8_t> id_repeats_;  // parallel to ids_: 1 when that id is in more than one list
   std::size_t distinct_ids_ = 0;
