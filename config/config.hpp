@@ -84,6 +84,14 @@ struct config {
   std::uint32_t startup_timeout_s = 120;
 };
 
+// One problem as its parts (the API the engine was written against). load_result carries the
+// formatted lines "FILE: PATH: MESSAGE", which is what users see; this is for callers that
+// build their own messages in that shape.
+struct diagnostic {
+  std::string path;     // JSON pointer, e.g. /mqttTopicMapping/Up/target ("" = the whole file)
+  std::string message;  // what is wrong, e.g. "must be LocalMqtt or IotCore, not \"Cloud\""
+};
+
 // check: validate a Greengrass bridge configuration as it is; what is missing only to run
 // (the iotCore section or its keys, localBroker.rootCaPath for ssl://) is a warning.
 // run: the same things are errors.

@@ -29,7 +29,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/mqrelay-fuzz.XXXXXX")
 failed=0
 ran=0
 for bin in "$bindir"/fuzz_*; do
-  [ -f "$bin" ] && [ -x "$bin" ] || continue
+  if [ ! -f "$bin" ] || [ ! -x "$bin" ]; then continue; fi
   # libFuzzer binaries carry their driver's flag names; replay binaries do not.
   grep -aq 'max_total_time' "$bin" || continue
   name=$(basename "$bin")
