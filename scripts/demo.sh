@@ -36,16 +36,25 @@ relay_bin="$(cd "$build" && pwd)/engine/mqrelay"
 
 work=$(mktemp -d /tmp/mqrelay-demo-XXXXXX)
 pids=()
-kill_tree() {  # PID: the process and everything it started
-  local child
-  for child in $(pgrep -P "$1" 2>/dev/null || true); do kill_tree "$child"; done
+kill_tree() {  # PID: the process and everything it started (parent first: no job notices)
+  local child children
+  children=$(pgrep -P "$1" 2>/dev/null || true)
   kill "$1" 2>/dev/null || true
+  for child in $children; do kill_tree "$child"; done
 }
+relay_pid=""
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  if [ -n "$relay_pid" ] && kill -0 "$relay_pid" 2>/dev/null; then
+    kill -TERM "$relay_pid"
+    local relay_rc=0
+    wait "$relay_pid" 2>/dev/null || relay_rc=$?
+    say "relay stopped on SIGTERM with exit status $relay_rc"
+  fi
+  exec 2>/dev/null  # no "Terminated" job notices for the helpers killed below
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill_tree "${pids[i]}"; done
-  wait 2>/dev/null || true
+  wait || true
   if [ -n "${DEMO_KEEP:-}" ]; then say "kept $work"; else rm -rf "$work"; fi
   exit "$rc"
 }
@@ -131,7 +140,6 @@ say "relay configuration: $work/config.json"
 "$relay_bin" --config "$work/config.json" --check | sed 's/^/[demo]   route /'
 
 "$relay_bin" --config "$work/config.json" >"$work/relay.log" 2>&1 &
-pids+=($!)
 relay_pid=$!
 ( tail -n +1 -F "$work/relay.log" 2>/dev/null | sed -u 's/^/[relay]  /' ) &
 pids+=($!)

@@ -99,6 +99,17 @@ std::string varint(std::uint32_t n) {
   } while (n);
   return o;
 }
+// Fixed header + body. (Built by appending: `std::string(1, h) + ...` trips GCC 12's -Wrestrict
+// false positive at -O3.)
+std::string frame(char header, const std::string& body) {
+  const std::string len = varint(static_cast<std::uint32_t>(body.size()));
+  std::string o;
+  o.reserve(1 + len.size() + body.size());
+  o.push_back(header);
+  o.append(len);
+  o.append(body);
+  return o;
+}
 std::string utf8(std::string_view s) {
   std::string o;
   o += static_cast<char>(s.size() >> 8);
@@ -111,7 +122,7 @@ std::string connack(std::uint8_t rc, bool session_present, bool v5) {
   body += static_cast<char>(session_present ? 1 : 0);
   body += static_cast<char>(rc);
   if (v5) body += '\0';  // no properties
-  return std::string(1, '\x20') + varint(static_cast<std::uint32_t>(body.size())) + body;
+  return frame('\x20', body);
 }
 std::string suback(std::uint16_t pid, std::size_t n_filters, bool v5, std::uint8_t code) {
   std::string body;
@@ -119,7 +130,7 @@ std::string suback(std::uint16_t pid, std::size_t n_filters, bool v5, std::uint8
   body += static_cast<char>(pid & 0xFF);
   if (v5) body += '\0';
   body.append(n_filters, static_cast<char>(code));
-  return std::string(1, '\x90') + varint(static_cast<std::uint32_t>(body.size())) + body;
+  return frame('\x90', body);
 }
 std::string publish(std::string_view topic, std::string_view payload, int qos, std::uint16_t pid, bool v5, bool dup,
                     bool retain) {
@@ -131,7 +142,7 @@ std::string publish(std::string_view topic, std::string_view payload, int qos, s
   if (v5) body += '\0';
   body += payload;
   const auto h = static_cast<char>(0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0));
-  return std::string(1, h) + varint(static_cast<std::uint32_t>(body.size())) + body;
+  return frame(h, body);
 }
 std::string puback(std::uint16_t pid) {
   return std::string{'\x40', '\x02', static_cast<char>(pid >> 8), static_cast<char>(pid & 0xFF)};

@@ -40,8 +40,8 @@ void mosquitto_broker::write_conf() {
     << "listener " << port_ << " 127.0.0.1\n";
   if (opt_.tls) {
     c << "cafile " << opt_.pki->ca() << "\n"
-      << "certfile " << opt_.pki->server_cert() << "\n"
-      << "keyfile " << opt_.pki->server_key() << "\n"
+      << "certfile " << (opt_.server_cert.empty() ? opt_.pki->server_cert() : opt_.server_cert) << "\n"
+      << "keyfile " << (opt_.server_key.empty() ? opt_.pki->server_key() : opt_.server_key) << "\n"
       << "require_certificate true\n";
   }
   if (opt_.persistence) {
@@ -87,6 +87,11 @@ bool mosquitto_broker::start(std::string& why) {
     if (launch(why)) return true;
   }
   return false;
+}
+
+bool mosquitto_broker::start_on(std::uint16_t port, std::string& why) {
+  port_ = port;
+  return launch(why);
 }
 
 void mosquitto_broker::start() {

@@ -24,6 +24,7 @@ struct broker_options {
   bool tls = false;                // TLS listener requiring client certificates from ca.pem
   const certs* pki = nullptr;      // required with tls (defaults to shared_certs())
   bool persistence = false;        // keep sessions and queued messages across restart()
+  std::string server_cert{}, server_key{};  // override pki's server.pem/.key (e.g. wronghost)
   std::string extra_conf{};        // appended to mosquitto.conf as is
 };
 
@@ -39,6 +40,8 @@ class mosquitto_broker {
   bool start(std::string& why);
   // Starts and throws std::runtime_error on failure.
   void start();
+  // Starts on a given port (e.g. one a relay was configured with before the broker existed).
+  bool start_on(std::uint16_t port, std::string& why);
   void stop();  // SIGTERM, wait up to 10 s, else SIGKILL
   bool restart(std::string& why);  // same port
   void kill();  // SIGKILL, no clean shutdown

@@ -31,12 +31,15 @@ mqtt_client::mqtt_client(client_options opt) : opt_(std::move(opt)) {
     const int rc = mosquitto_tls_set(mosq_, opt_.ca.c_str(), nullptr, opt_.cert.empty() ? nullptr : opt_.cert.c_str(),
                                      opt_.key.empty() ? nullptr : opt_.key.c_str(), nullptr);
     if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error(std::string("mosquitto_tls_set: ") + mosquitto_strerror(rc));
+    if (opt_.tls_insecure) mosquitto_tls_insecure_set(mosq_, true);
   }
 }
 
 mqtt_client::~mqtt_client() {
+  // DISCONNECT makes the loop thread return (also while it waits to reconnect); joining it rather
+  // than cancelling it (force) never leaves a libmosquitto mutex locked.
   disconnect();
-  if (loop_started_) mosquitto_loop_stop(mosq_, true);
+  if (loop_started_) mosquitto_loop_stop(mosq_, false);
   mosquitto_destroy(mosq_);
 }
 

@@ -40,6 +40,7 @@ struct client_options {
   bool tls = false;
   std::string ca{}, cert{}, key{};  // TLS files (cert/key may be empty for no client certificate)
   int keepalive_s = 30;
+  bool tls_insecure = false;      // skip the server host name check (chain still verified)
 };
 
 class mqtt_client {

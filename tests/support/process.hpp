@@ -47,6 +47,8 @@ class process {
   void kill();
   // From /proc/PID/status; -1 fields when unreadable (the child is gone).
   memory_kib memory() const;
+  long rss_kib() const { return memory().rss; }
+  long peak_rss_kib() const { return memory().peak; }
 
  private:
   void reap(int status);

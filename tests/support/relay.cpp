@@ -56,7 +56,8 @@ std::string relay_config::to_json() const {
     << ", \"privateKeyPath\": " << quoted(key.empty() ? pki.client_key() : key)
     << ", \"rootCaPath\": " << quoted(root_ca.empty() ? pki.ca() : root_ca)
     << ", \"version\": " << quoted(cloud_version)
-    << ", \"minimumReconnectDelaySeconds\": 1, \"maximumReconnectDelaySeconds\": 2},\n";
+    << ", \"minimumReconnectDelaySeconds\": 1, \"maximumReconnectDelaySeconds\": 2"
+    << (extra_iot_core.empty() ? "" : ", " + extra_iot_core) << "},\n";
   if (spooler_bytes) j << "  \"spooler\": {\"maxSizeInBytes\": " << *spooler_bytes << "},\n";
   if (!extra_top_level.empty()) j << "  " << extra_top_level << ",\n";
   j << "  \"log\": {\"level\": " << quoted(log_level) << "}\n}\n";

@@ -42,6 +42,7 @@ struct relay_config {
   std::optional<std::uint64_t> spooler_bytes{};
   std::string log_level = "debug";
   int ack_timeout_s = 0;            // 0 = default
+  std::string extra_iot_core{};     // raw JSON members appended inside "iotCore", e.g. "\"x\": 1"
   std::string extra_top_level{};    // raw JSON members appended at the top level, e.g. "\"x\": 1"
   std::string to_json() const;
 };

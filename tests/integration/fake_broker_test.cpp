@@ -1,0 +1,219 @@
+// The local broker misbehaves on cue (SPEC §4.7, §4.8): refused CONNACK, a malformed packet, a
+// connection cut in the middle of a packet, a PUBACK that never comes. The cloud is the real TLS
+// mosquitto. In every case the relay stays up, reconnects, and relays correctly afterwards.
+#include <algorithm>
+#include <cctype>
+
+#include "tests/integration/fixture.hpp"
+#include "tests/support/fake_broker.hpp"
+
+namespace mqrelay::test {
+namespace {
+
+constexpr const char* kHello = "clients/dev1/hello/world";
+constexpr const char* kResponse = "clients/dev1/hello/world/event/response";
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool has_packet(const std::vector<fake_packet>& r, std::uint8_t type, int min_conn = 0) {
+  return std::any_of(r.begin(), r.end(), [&](const fake_packet& p) { return p.type == type && p.conn >= min_conn; });
+}
+
+class FakeLocal : public RelayTest {
+ protected:
+  void start_cloud() {
+    cloud_ = std::make_unique<mosquitto_broker>(broker_options{.tls = true});
+    cloud_->start();
+  }
+  void start_relay_on(const fake_broker& fb, const std::string& version = "mqtt3", int ack_timeout_s = 0) {
+    auto cfg = base_config();
+    cfg.local_uri = fb.uri();
+    cfg.local_version = version;
+    cfg.ack_timeout_s = ack_timeout_s;
+    start_relay(cfg);
+  }
+  void TearDown() override {
+    if (HasFailure() && fake_) {
+      std::cerr << "\n===== packets received by the fake broker =====\n";
+      for (const auto& p : fake_->received())
+        std::cerr << "conn " << p.conn << " type " << int(p.type) << " flags " << int(p.flags) << " len "
+                  << p.body.size() << (p.type == mqtt_type::publish ? " topic " + p.topic() : std::string()) << "\n";
+    }
+    RelayTest::TearDown();
+  }
+  std::unique_ptr<fake_broker> fake_;
+};
+
+// ---- refused CONNACK: 3.1.1 return code 5 (not authorized), MQTT 5 reason code 0x87 ----
+class ConnackRefused : public FakeLocal, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(ConnackRefused, RelayStaysUpAndRetries) {
+  start_cloud();
+  const bool v5 = std::string(GetParam()) == "mqtt5";
+  fake_ = std::make_unique<fake_broker>([v5](fake_connection& c) {
+    if (c.expect_connect()) c.send(fake_wire::connack(v5 ? 0x87 : 5, false, v5));
+    c.close();
+  });
+  start_relay_on(*fake_, GetParam());
+  EXPECT_TRUE(fake_->wait_for([](auto& r) {
+    return std::count_if(r.begin(), r.end(), [](auto& p) { return p.type == mqtt_type::connect; }) >= 3;
+  }, 20s)) << "expected the relay to retry the refused connection (backoff 200..1000 ms), CONNECTs seen: "
+           << fake_->connections();
+  for (const auto& p : fake_->received())
+    if (p.type == mqtt_type::connect) {
+      EXPECT_EQ(p.client_id(), "mqrelay-it-local");
+      EXPECT_EQ(p.v5, v5);
+    }
+  EXPECT_TRUE(relay_->running());
+  const auto log = lower(relay_->log());
+  EXPECT_TRUE(log.find("connack") != std::string::npos || log.find("refus") != std::string::npos ||
+              log.find("authori") != std::string::npos)
+      << "the log should say the broker refused the connection";
+  expect_clean_stop();
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, ConnackRefused, ::testing::Values("mqtt3", "mqtt5"));
+
+// ---- a malformed packet closes the link, which reconnects and works ----
+struct malformed_case {
+  const char* name;
+  std::string bytes;
+};
+void PrintTo(const malformed_case& c, std::ostream* os) { *os << c.name; }
+
+class Malformed : public FakeLocal, public ::testing::WithParamInterface<malformed_case> {};
+
+TEST_P(Malformed, LinkClosedReconnectedAndRelaying) {
+  start_cloud();
+  const std::string bad = GetParam().bytes;
+  fake_ = std::make_unique<fake_broker>([bad](fake_connection& c) {
+    if (!c.expect_connect()) return;
+    c.send(fake_wire::connack(0, false, c.v5()));
+    if (!c.serve_until_subscribed()) return;
+    if (c.index() == 0) {
+      c.send(bad);
+      c.serve_until([](const fake_packet&) { return false; }, 10s);  // until the relay closes
+      c.close();
+      return;
+    }
+    std::this_thread::sleep_for(500ms);  // the cloud link is up by now in practice; queued otherwise
+    c.send(fake_wire::publish(kHello, "after-malformed", 1, 7, c.v5()));
+  });
+  start_relay_on(*fake_);
+  auto app = cloud_app();
+  ASSERT_EQ(app->subscribe("#", 1), 1);
+  EXPECT_TRUE(app->wait_for([](auto& in) { return !real(in, kHello).empty(); }, 30s))
+      << "nothing relayed after the reconnect; connections to the fake broker: " << fake_->connections();
+  EXPECT_GE(fake_->connections(), 2) << "the malformed packet should close the link and the relay reconnect";
+  EXPECT_TRUE(fake_->wait_for(
+      [](auto& r) {
+        return std::any_of(r.begin(), r.end(), [](auto& p) {
+          return p.type == mqtt_type::puback && p.conn >= 1 && p.body.size() == 2 && p.body[0] == 0 && p.body[1] == 7;
+        });
+      },
+      10s))
+      << "the relayed message was never PUBACKed to its source";
+  EXPECT_TRUE(relay_->running());
+  EXPECT_NE(lower(relay_->log()).find("malformed"), std::string::npos) << "the log should say why the link closed";
+  expect_clean_stop();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, Malformed,
+    ::testing::Values(
+        // remaining length with 5 bytes (MQTT 3.1.1 §2.2.3: at most 4)
+        malformed_case{"LengthOver4Bytes", std::string("\x30\xff\xff\xff\xff\x01", 6)},
+        // PUBLISH QoS 1 whose topic length (16) runs past the remaining length (4)
+        malformed_case{"TopicPastEnd", std::string("\x32\x04\x00\x10\x61\x62", 6)},
+        // reserved packet type 0
+        malformed_case{"ReservedType", std::string("\x00\x00", 2)},
+        // PUBACK with remaining length 1 (3.1.1 requires 2)
+        malformed_case{"ShortPuback", std::string("\x40\x01\x00", 3)}),
+    [](const ::testing::TestParamInfo<malformed_case>& p) { return std::string(p.param.name); });
+
+// ---- a connection cut in the middle of a PUBLISH ----
+TEST_F(FakeLocal, ConnectionCutMidPacketNeverRelaysTheFragment) {
+  start_cloud();
+  fake_ = std::make_unique<fake_broker>([](fake_connection& c) {
+    if (!c.expect_connect()) return;
+    c.send(fake_wire::connack(0, false, c.v5()));
+    if (!c.serve_until_subscribed()) return;
+    std::this_thread::sleep_for(500ms);
+    if (c.index() == 0) {
+      const std::string whole = fake_wire::publish(kHello, "fragment-" + std::string(200, 'f'), 1, 3, c.v5());
+      c.send(std::string_view(whole).substr(0, whole.size() / 2));
+      std::this_thread::sleep_for(300ms);
+      c.close();
+      return;
+    }
+    c.send(fake_wire::publish(kHello, "whole", 1, 4, c.v5()));
+  });
+  start_relay_on(*fake_);
+  auto app = cloud_app();
+  ASSERT_EQ(app->subscribe("#", 1), 1);
+  EXPECT_TRUE(app->wait_for([](auto& in) { return !real(in, kHello).empty(); }, 30s))
+      << "nothing relayed after the reconnect; connections: " << fake_->connections();
+  std::this_thread::sleep_for(500ms);
+  for (const auto& m : app->messages())
+    EXPECT_EQ(m.payload.rfind("fragment-", 0), std::string::npos) << "a truncated packet was relayed";
+  EXPECT_TRUE(relay_->running());
+  expect_clean_stop();
+}
+
+// ---- a PUBACK that never comes: after ackTimeoutSeconds the link is broken, the relay
+// reconnects and resends the unacknowledged PUBLISH with DUP set (session present) ----
+TEST_F(FakeLocal, MissingPubackResentWithDupAfterReconnect) {
+  start_cloud();
+  fake_ = std::make_unique<fake_broker>([](fake_connection& c) {
+    if (!c.expect_connect()) return;
+    c.send(fake_wire::connack(0, /*session_present=*/c.index() > 0, c.v5()));
+    if (c.index() == 0) {
+      c.serve_until([](const fake_packet&) { return false; }, 40s, /*puback=*/false);
+      c.close();
+    }
+  });
+  start_relay_on(*fake_, "mqtt3", /*ack_timeout_s=*/2);
+  auto app = cloud_app();
+  // Publish until the relay (subscribed at the cloud) delivers one to the fake broker.
+  ASSERT_TRUE(fake_->wait_for([](auto& r) { return has_packet(r, mqtt_type::subscribe); }, 20s))
+      << "the relay never subscribed at the fake local broker";
+  bool delivered = false;
+  for (int i = 0; i < 60 && !delivered; ++i) {
+    app->publish(kResponse, "needs-ack-" + std::to_string(i), 1);
+    delivered = fake_->wait_for([](auto& r) { return has_packet(r, mqtt_type::publish); }, 500ms);
+  }
+  ASSERT_TRUE(delivered) << "nothing relayed IotCore -> LocalMqtt within 30 s";
+  fake_packet first;
+  for (const auto& p : fake_->received())
+    if (p.type == mqtt_type::publish) {
+      first = p;
+      break;
+    }
+  EXPECT_EQ(first.conn, 0);
+  EXPECT_EQ(first.topic(), kResponse);
+  EXPECT_EQ(first.qos(), 1) << "QoS 1 on every side";
+  EXPECT_FALSE(first.dup());
+  const bool resent = fake_->wait_for(
+      [&](auto& r) {
+        return std::any_of(r.begin(), r.end(), [&](const fake_packet& p) {
+          return p.type == mqtt_type::publish && p.conn >= 1 && p.payload() == first.payload();
+        });
+      },
+      30s);
+  ASSERT_TRUE(resent) << "the unacknowledged PUBLISH was not sent again after the ack timeout (2 s); connections: "
+                      << fake_->connections();
+  for (const auto& p : fake_->received())
+    if (p.type == mqtt_type::publish && p.conn >= 1 && p.payload() == first.payload()) {
+      EXPECT_TRUE(p.dup()) << "a resent PUBLISH carries DUP (MQTT 3.1.1 §4.4)";
+      EXPECT_EQ(p.packet_id(), first.packet_id()) << "a resent PUBLISH keeps its packet identifier";
+      break;
+    }
+  EXPECT_TRUE(relay_->running());
+  expect_clean_stop();
+}
+
+}  // namespace
+}  // namespace mqrelay::test
