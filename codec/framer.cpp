@@ -96,7 +96,10 @@ std::span<std::uint8_t> framer::writable(std::size_t min_free) {
   if (begin_ == end_) begin_ = end_ = 0;
   const std::size_t have = end_ - begin_;
   std::size_t need = have + min_free;
-  if (pending_ > need) need = pending_;
+  // Room for the packet being assembled grows with the bytes that actually arrived (at most twice
+  // them), not with the length the peer announced: a header claiming 256 MiB allocates nothing
+  // until the bytes come. Doubling keeps the copies amortised O(n).
+  if (pending_ > need) need = std::min(pending_, std::max(need, 2 * have));
   if (cap_ - end_ < min_free || cap_ - begin_ < need) reserve_total(need);
   return {buf_.get() + end_, cap_ - end_};
 }
@@ -134,7 +137,13 @@ frame_event framer::next() noexcept {
   if (avail == 0) return ev;
   const std::uint8_t* p = buf_.get() + begin_;
   const std::uint8_t b0 = p[0];
-  if (auto e = check_first_byte(b0, version_); e != error::none) return fail(e);
+  // PUBLISH, the hot path, is checked inline (no jump table); the same rules as check_first_byte.
+  const bool is_publish = (b0 >> 4) == static_cast<std::uint8_t>(packet_type::publish);
+  if (is_publish) {
+    if ((b0 & 0x06) == 0x06 || ((b0 & 0x08) && (b0 & 0x06) == 0)) return fail(error::bad_qos);
+  } else if (auto e = check_first_byte(b0, version_); e != error::none) {
+    return fail(e);
+  }
   if (avail < 2) return ev;
 
   // Remaining length: at most 4 bytes (5.0 §1.5.5, 3.1.1 §2.2.3).
@@ -155,7 +164,12 @@ frame_event framer::next() noexcept {
   }
   const auto type = static_cast<packet_type>(b0 >> 4);
   const std::uint8_t flags = b0 & 0x0F;
-  if (auto e = check_length(type, flags, rl, version_); e != error::none) return fail(e);
+  if (is_publish) {
+    const std::uint32_t min = 2u + ((flags & 0x06) ? 2u : 0u) + (version_ == protocol_version::v5 ? 1u : 0u);
+    if (rl < min) return fail(error::truncated);
+  } else if (auto e = check_length(type, flags, rl, version_); e != error::none) {
+    return fail(e);
+  }
   const std::size_t total = hdr + rl;
 
   if (total > max_packet_) {

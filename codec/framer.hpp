@@ -58,8 +58,10 @@ class framer {
   explicit framer(protocol_version v, std::uint32_t max_packet_size = 268'435'460u,
                   std::size_t initial_capacity = 64 * 1024);
 
-  // Free space to receive into. Compacts consumed bytes; grows only when the packet being
-  // assembled needs it (its size + min_free) or when less than min_free is free.
+  // Free space to receive into (at least min_free bytes). Compacts consumed bytes; grows only
+  // when less than min_free is free, and then for a large packet being assembled by up to twice
+  // what has arrived of it (never beyond its size): memory follows received bytes, not the
+  // remaining length a peer announces.
   std::span<std::uint8_t> writable(std::size_t min_free = 16 * 1024);
   void commit(std::size_t n) noexcept { end_ += n; }
   // Copies bytes in (grows as needed).

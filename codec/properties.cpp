@@ -155,7 +155,14 @@ error validate_properties(std::span<const std::uint8_t> block, property_context 
     property p;
     bool done = false;
     if (auto e = pr.next(p, done); e != error::none) return e;
-    if (done) return error::none;
+    if (done) {
+      // Authentication Data without an Authentication Method is a protocol error
+      // (5.0 §3.1.2.11.10, §3.2.2.3.18, §3.15.2.2.3).
+      constexpr std::uint64_t data_bit = std::uint64_t{1} << prop::authentication_data;
+      constexpr std::uint64_t method_bit = std::uint64_t{1} << prop::authentication_method;
+      if ((seen & data_bit) && !(seen & method_bit)) return error::protocol_error;
+      return error::none;
+    }
     if ((allowed_in(p.id) & bit(where)) == 0) return error::property_not_allowed;
     const bool repeatable = p.id == prop::user_property ||
                             (p.id == prop::subscription_identifier && where == property_context::publish);

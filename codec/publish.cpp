@@ -1,5 +1,7 @@
 #include "codec/publish.hpp"
 
+#include <cassert>
+
 #include "codec/properties.hpp"
 #include "codec/topic.hpp"
 #include "codec/wire.hpp"
@@ -28,7 +30,9 @@ error decode_publish(const frame& f, protocol_version v, publish_view& out) noex
     p += 2;
     if (out.packet_id == 0) return error::zero_packet_id;
   }
-  if (v == protocol_version::v5) {
+  if (v == protocol_version::v5 && p < end && *p == 0) {
+    ++p;  // no properties: the common case, without the property reader
+  } else if (v == protocol_version::v5) {
     reader r(p, end);
     std::span<const std::uint8_t> block;
     if (auto e = read_property_block(r, block); e != error::none) return e;
@@ -65,6 +69,8 @@ std::size_t publish_size(const publish_out& p, protocol_version v) noexcept {
 }
 
 std::size_t encode_publish(std::uint8_t* out, const publish_out& p, protocol_version v) noexcept {
+  assert(p.topic_prefix.size() + p.topic.size() <= 65535);
+  assert(p.qos <= 2 && (p.qos == 0 || p.packet_id != 0));
   const std::uint32_t rl = publish_remaining(p, v);
   const std::uint8_t flags = static_cast<std::uint8_t>((p.dup && p.qos ? 8 : 0) | (p.qos << 1) | (p.retain ? 1 : 0));
   std::uint8_t* o = put_header(out, packet_type::publish, flags, rl);

@@ -1,5 +1,8 @@
 #include "codec/topic.hpp"
 
+#include <cstddef>
+#include <cstring>
+
 namespace mqrelay::codec {
 
 const char* describe(topic_error e) noexcept {
@@ -17,8 +20,46 @@ const char* describe(topic_error e) noexcept {
   return "invalid";
 }
 
+namespace {
+
+// Word-at-a-time fast path (SWAR, 8 bytes per step): true when every byte is ASCII, not NUL and,
+// when `names`, neither '+' nor '#' -- then the string is a valid MQTT string (and topic name)
+// without a per-byte walk. False means "look closer" (the exact, per-byte checks decide), never
+// "invalid", so the verdicts and their precedence are those of the slow path.
+constexpr std::uint64_t ones = 0x0101010101010101ull;
+constexpr std::uint64_t highs = 0x8080808080808080ull;
+inline std::uint64_t has_zero_byte(std::uint64_t w) noexcept { return (w - ones) & ~w & highs; }
+inline std::uint64_t load8(const char* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+inline bool word_plain(std::uint64_t w, bool names) noexcept {
+  std::uint64_t bad = (w & highs) | has_zero_byte(w);
+  if (names) bad |= has_zero_byte(w ^ (ones * '+')) | has_zero_byte(w ^ (ones * '#'));
+  return bad == 0;
+}
+inline bool plain_ascii(std::string_view s, bool names) noexcept {
+  const std::size_t n = s.size();
+  const char* p = s.data();
+  if (n < 8) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto c = static_cast<unsigned char>(p[i]);
+      if (c == 0 || c >= 0x80 || (names && (c == '+' || c == '#'))) return false;
+    }
+    return true;
+  }
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    if (!word_plain(load8(p + i), names)) return false;
+  return i == n || word_plain(load8(p + n - 8), names);  // the last, overlapping word
+}
+
+}  // namespace
+
 topic_error validate_mqtt_utf8(std::string_view s) noexcept {
   if (s.size() > 65535) return topic_error::too_long;
+  if (plain_ascii(s, false)) return topic_error::ok;
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
   while (p < end) {
@@ -51,6 +92,7 @@ topic_error validate_mqtt_utf8(std::string_view s) noexcept {
 
 topic_error validate_topic_name(std::string_view topic) noexcept {
   if (topic.empty()) return topic_error::empty;
+  if (topic.size() <= 65535 && plain_ascii(topic, true)) return topic_error::ok;
   for (char c : topic)
     if (c == '+' || c == '#') return topic_error::wildcard_in_name;
   return validate_mqtt_utf8(topic);

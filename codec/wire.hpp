@@ -3,10 +3,12 @@
 //
 // reader: a cursor over a span that never reads past its end; every getter returns an error
 //         instead. Strings are returned as views into the input (no copy).
-// put_*:  write into a caller's buffer that the caller sized exactly (the *_size functions).
+// put_*:  write into a caller's buffer that the caller sized exactly (the *_size functions);
+//         they assert (debug builds) what the caller must guarantee: lengths that fit the field.
 //
 // Header-only so that the hot path (PUBLISH decode and encode) inlines completely.
 #pragma once
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -127,6 +129,7 @@ inline std::uint8_t* put_u32(std::uint8_t* o, std::uint32_t v) noexcept {
   return o + 4;
 }
 inline std::uint8_t* put_varint(std::uint8_t* o, std::uint32_t v) noexcept {
+  assert(v <= max_remaining_length);
   do {
     std::uint8_t b = static_cast<std::uint8_t>(v & 0x7F);
     v >>= 7;
@@ -141,10 +144,12 @@ inline std::uint8_t* put_bytes(std::uint8_t* o, const void* p, std::size_t n) no
 }
 // Two-byte length then the bytes (UTF-8 string or binary data).
 inline std::uint8_t* put_string(std::uint8_t* o, std::string_view s) noexcept {
+  assert(s.size() <= 65535);
   o = put_u16(o, static_cast<std::uint16_t>(s.size()));
   return put_bytes(o, s.data(), s.size());
 }
 inline std::uint8_t* put_binary(std::uint8_t* o, std::span<const std::uint8_t> s) noexcept {
+  assert(s.size() <= 65535);
   o = put_u16(o, static_cast<std::uint16_t>(s.size()));
   return put_bytes(o, s.data(), s.size());
 }
