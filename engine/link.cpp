@@ -524,6 +524,14 @@ void link::handle_publish(const codec::frame& f) {
   std::size_t nd = 0;
   for (std::size_t k = 0; k < nr; ++k) {
     const route& r = rt->routes[routes[k]];
+    if (r.prefix.size() + p.topic.size() > 65535) {  // no MQTT topic can carry it (§4.8)
+      ctx_.ctr.skipped_bad_topic.fetch_add(1, std::memory_order_relaxed);
+      if (ctx_.once.first(std::string("long:") + r.prefix + std::string(p.topic.substr(0, 256))))
+        LOG_WARN("%s: not relaying '%s%.*s…' to %s: prefix + topic is over 65535 bytes; acknowledged and counted "
+                 "(logged once per topic)", s_.name.c_str(), r.prefix.c_str(), 64, p.topic.data(),
+                 config::endpoint_name(r.target));
+      continue;
+    }
     if (r.target == config::endpoint::iot_core) {
       if (p.payload.size() > ctx_.cfg.iot_core.max_message_size) {
         ctx_.ctr.skipped_too_large.fetch_add(1, std::memory_order_relaxed);

@@ -38,7 +38,7 @@ section "TSan build: integration tests"
 configure build-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DCMAKE_C_FLAGS_DEBUG="-O1 -g" \
   -DMQRELAY_TSAN=ON -DMQRELAY_BUILD_BENCH=OFF
 cmake --build build-tsan -j "$jobs" --target mqrelay integration_tests
-(cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+(cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp" \
    ctest --output-on-failure -j "$jobs" -L integration --timeout 600)
 
 section "libFuzzer smoke run"
