@@ -9,6 +9,7 @@
 # MQRELAY_TEST_QUICK=1 runs step 5 only, with every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 bash scripts/setup.sh
 jobs=${JOBS:-2}
 section() { printf '\n==== %s ==== (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
@@ -38,7 +39,7 @@ section "TSan build: integration tests"
 configure build-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DCMAKE_C_FLAGS_DEBUG="-O1 -g" \
   -DMQRELAY_TSAN=ON -DMQRELAY_BUILD_BENCH=OFF
 cmake --build build-tsan -j "$jobs" --target mqrelay integration_tests
-(cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp" \
+(cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp" \
    ctest --output-on-failure -j "$jobs" -L integration --timeout 600)
 
 section "libFuzzer smoke run"
