@@ -1,5 +1,7 @@
 // Unit tests of engine pieces that need no network: the IoT Core topic rules (SPEC §4.8) and the
 // message pool's copy-once layout.
+#include <cstring>
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -21,7 +23,8 @@ TEST(IotCoreTopic, RefusesTooManyLevelsOrBytes) {
   EXPECT_NE(iot_core_topic_problem("", "a/b/c/d/e/f/g/h/i"), nullptr);  // 8 '/'
   EXPECT_NE(iot_core_topic_problem("", std::string(257, 'x')), nullptr);
   // The prefix counts: it is part of the target topic.
-  EXPECT_NE(iot_core_topic_problem("p/q/", "a/b/c/d/e/f"), nullptr);
+  EXPECT_NE(iot_core_topic_problem("p/q/", "a/b/c/d/e/f/g"), nullptr);  // 8 '/' with the prefix
+  EXPECT_EQ(iot_core_topic_problem("p/q/", "a/b/c/d/e/f"), nullptr);    // 7
   EXPECT_NE(iot_core_topic_problem(std::string(200, 'p'), std::string(57, 'x')), nullptr);
 }
 
