@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # The end-to-end relay benchmark (issue 4): ONE command, one run, every system side by side.
 #
-#   bench/run.sh                  full suite: 3 runs of 10 s per row (about 20 minutes)
-#   BENCH_QUICK=1 bench/run.sh    smoke run: fewer rows, 3 runs of 1 s (under ~3 minutes)
+#   bench/run.sh                  full suite: 3 runs of 10 s per row (about 25 minutes)
+#   BENCH_QUICK=1 bench/run.sh    smoke run: fewer rows, 2 runs of 1 s (about 3 minutes)
 #
 # Environment: BENCH_BUILD_DIR (default build-bench, Release), BENCH_RUNS, BENCH_SECS (per run),
-# BENCH_ONLY (an extended regex on row ids: run only those), BENCH_PORT (first of 8 ports,
+# BENCH_ONLY (an extended regex on row ids: run only those), BENCH_PORT (first of 4 ports,
 # default 27100), BENCH_NO_BUILD=1 (use the binaries as they are).
 #
 # What runs: the synthetic endpoints of bench/relay/ (mqbench_source floods, mqbench_sink acks and
 # measures loss and latency from the stamp in each payload), the raw byte forwarder (the limit),
 # mosquitto's bridge and brokers (the peer), and mqrelay. Every figure is the median of the runs,
 # with the min..max spread of msgs/s. Output in bench/results/: results.md (the table),
-# throughput.png, latency_cdf.png, results.csv; raw per-run files in bench/results/work/.
+# throughput.png, latency_cdf.png, results.csv (a quick or BENCH_ONLY run writes them to
+# bench/results/quick/ instead, so it never overwrites a full run); raw files in bench/results/work/.
 # Everything listens on 127.0.0.1 only, every process runs under `timeout`, and the EXIT trap
 # kills what this script started.
 set -uo pipefail
@@ -23,9 +24,9 @@ OUT=$ROOT/bench/results
 WORK=$OUT/work
 QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
-  RUNS=${BENCH_RUNS:-3}; SECS=${BENCH_SECS:-1}; STALL_SECS=3; IDLE_MS=700
+  RUNS=${BENCH_RUNS:-2}; SECS=${BENCH_SECS:-1}; STALL_SECS=3; IDLE_MS=2000
 else
-  RUNS=${BENCH_RUNS:-3}; SECS=${BENCH_SECS:-10}; STALL_SECS=10; IDLE_MS=1500
+  RUNS=${BENCH_RUNS:-3}; SECS=${BENCH_SECS:-10}; STALL_SECS=10; IDLE_MS=3000
 fi
 ONLY=${BENCH_ONLY:-}
 PORT=${BENCH_PORT:-27100}
@@ -40,17 +41,28 @@ die() { log "bench: $*"; exit 1; }
 
 # ------------------------------------------------------------------ processes and clean-up
 PIDS=()
-start() {  # start NAME CMD...: runs CMD in the background under timeout, logs to WORK/NAME.log
+TAG=run
+start() {  # start NAME CMD...: runs CMD in the background under timeout, logs to WORK/TAG.NAME.log
+  # (--foreground: no process group of its own; the EXIT trap and stop_all end it)
   local name=$1; shift
-  timeout -k 2 $((SECS + STALL_SECS + 60)) "$@" >"$WORK/$name.out" 2>"$WORK/$name.log" &
+  timeout --foreground -k 2 $((SECS * 4 + STALL_SECS + 60)) "$@" >"$WORK/$TAG.$name.out" 2>"$WORK/$TAG.$name.log" &
   PIDS+=($!)
   eval "PID_$name=$!"
 }
 # The pid of the program itself (the child of `timeout`), for /proc sampling.
 child_pid() { pgrep -P "$1" | head -n1; }
-stop_all() {
-  local p
+stop_all() {  # SIGTERM (timeout passes it on), then after 1.5 s SIGKILL to what is left
+  local p i alive
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for i in $(seq 1 30); do
+    alive=0
+    for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.05
+  done
+  for p in "${PIDS[@]}"; do
+    if kill -0 "$p" 2>/dev/null; then pkill -KILL -P "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; fi
+  done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
   PIDS=()
 }
@@ -155,12 +167,14 @@ write_relay_conf() {
 # run_once SYSTEM PATH SINK PAYLOAD QOS TOPICS MAPPINGS CONNS RATE STALL RUN
 #   SYSTEM  direct | fwd-rw | fwd-splice | fwd-uring | fwd-tls | mqrelay | bridge | local
 #   PATH    synth (synthetic source -> system -> synthetic sink) | brokers (through mosquittos)
+#           | local (source -> local mosquitto -> mqrelay -> synthetic TLS sink)
 #   SINK    plain | tls
 # Prints: rate mbps p50 p99 p999 rss_kib cpu_per_M lost
 run_once() {
   local sys=$1 path=$2 sink=$3 payload=$4 qos=$5 topics=$6 mappings=$7 conns=$8 rate=$9 stall=${10} run=${11}
   local tag=$ROW.$run
-  rm -f "$WORK"/{sink,src,fwd,relay,local,cloud}.{out,log} "$WORK/$tag".*
+  TAG=$tag
+  rm -f "$WORK/$tag".*
   local tlsc=(--ca "$CERTS/ca.pem" --cert "$CERTS/client.pem" --key "$CERTS/client.key")
   local tlss=(--tls --ca "$CERTS/ca.pem" --cert "$CERTS/server.pem" --key "$CERTS/server.key")
   local dur=$((SECS * 1000)) stall_args=() src_args=() measured=""
@@ -168,11 +182,16 @@ run_once() {
   src_args=(--payload "$payload" --qos "$qos" --topics "$topics" --duration-ms "$dur" --drain-ms 20000
             --linger-ms 600000 --out "$WORK/$tag.src.json")
   [ "$rate" -gt 0 ] && src_args+=(--rate "$rate")
-  local sink_common=(--idle-ms "$IDLE_MS" --max-ms $(((SECS + stall + 40) * 1000)) --out "$WORK/$tag.sink.json"
+  # Through mosquitto the source outruns the broker, which queues: allow the drain (lost counts
+  # what did not arrive in time).
+  local max_s=$((SECS + stall + 20))
+  { [ "$path" != synth ] || [ "$sys" = bridge ]; } && max_s=$((SECS * 4 + 20))
+  local sink_common=(--idle-ms "$IDLE_MS" --max-ms $((max_s * 1000)) --out "$WORK/$tag.sink.json"
+                     --source-result "$WORK/$tag.src.json"
                      --cdf "$WORK/$tag.cdf" "${stall_args[@]}")
 
   # 1. the receiving end
-  if [ "$path" = synth ]; then
+  if [ "$path" != brokers ]; then
     local sink_tls=(); [ "$sink" = tls ] && sink_tls=("${tlss[@]}")
     start sink "$BIN/mqbench_sink" --listen "$P_SINK" "${sink_tls[@]}" "${sink_common[@]}" --ready-file "$WORK/$tag.sink.ready"
     wait_file "$WORK/$tag.sink.ready" || return 1
@@ -205,6 +224,10 @@ run_once() {
         start src "$BIN/mqbench_source" --listen "$P_SRC" "${src_args[@]}" --ready-file "$WORK/$tag.src.ready"
         wait_file "$WORK/$tag.src.ready" || return 1
         write_relay_conf "$P_SRC" "$P_SINK" "$mappings" "$conns"
+      elif [ "$path" = local ]; then  # local mosquitto -> mqrelay -> TLS sink
+        write_local_conf ""
+        start local mosquitto -c "$WORK/local.conf"; wait_port "$P_LOCAL" || return 1
+        write_relay_conf "$P_LOCAL" "$P_SINK" "$mappings" "$conns"
       else
         start local mosquitto -c "$WORK/local.conf"; wait_port "$P_LOCAL" || return 1
         start sink "$BIN/mqbench_sink" --connect "127.0.0.1:$P_CLOUD" --tls "${tlsc[@]}" --subscribe '#' "${sink_common[@]}"
@@ -212,7 +235,7 @@ run_once() {
       fi
       start relay "$RELAY" --config "$WORK/relay.json"
       measured=$PID_relay
-      if [ "$path" = brokers ]; then
+      if [ "$path" != synth ]; then
         sleep 0.7  # let the relay subscribe before the publisher starts
         start src "$BIN/mqbench_source" --connect "127.0.0.1:$P_LOCAL" "${src_args[@]}"
       fi ;;
@@ -232,8 +255,9 @@ run_once() {
   esac
   local mpid=""
   if [ -n "$measured" ]; then
-    sleep 0.05
-    mpid=$(child_pid "$measured")
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+      mpid=$(child_pid "$measured"); [ -n "$mpid" ] && break; sleep 0.05
+    done
   fi
   # 3. the sink ends by itself (idle after the last message, or its --max-ms). The measured
   # process is sampled while it runs (a forwarder exits as soon as the sink closes); its CPU is
@@ -249,9 +273,8 @@ run_once() {
   wait "$PID_sink" 2>/dev/null
   wait_file "$WORK/$tag.src.json"
   stop_all
-  [ -f "$WORK/relay.log" ] && cp "$WORK/relay.log" "$WORK/$tag.relay.log"
   local sj=$WORK/$tag.sink.json srj=$WORK/$tag.src.json
-  [ -s "$sj" ] || { log "bench: $tag: no sink result (see $WORK/*.log)"; return 1; }
+  [ -s "$sj" ] || { log "bench: $tag: no sink result (see $WORK/$tag.*.log)"; return 1; }
   local uniq sent; uniq=$(json "$sj" unique); sent=$(json "$srj" sent)
   [ -z "$sent" ] && sent=$uniq
   awk -v r="$(json "$sj" rate)" -v mb="$(json "$sj" mbps)" -v p50="$(json "$sj" p50_us)" \
@@ -265,6 +288,7 @@ run_once() {
 # row ID GROUP "LABEL" SYSTEM PATH SINK PAYLOAD QOS TOPICS MAPPINGS CONNS RATE STALL
 ROWS=()
 row() { ROWS+=("$(printf "%q " "$@")"); }
+full() { [ "$QUICK" = 1 ] && [ -z "$ONLY" ] && return 0; row "$@"; }  # not in quick mode, unless asked for by BENCH_ONLY
 NEED_RELAY=0
 define_rows() {
   #    id              group       label                                sys        path    sink  B    q t   maps  c rate  stall
@@ -276,12 +300,11 @@ define_rows() {
   row  relay-q0        tls-64      "mqrelay QoS0 in, QoS1 out"          mqrelay    synth   tls   64   0 1   1     1 0     0
   row  relay-q1        tls-64      "mqrelay QoS1 in, QoS1 out"          mqrelay    synth   tls   64   1 1   1     1 0     0
   row  bridge-q1       tls-64      "mosquitto bridge QoS1 in"           bridge     synth   tls   64   1 1   1     1 0     0
-  [ "$QUICK" = 1 ] || row  bridge-q0  tls-64 "mosquitto bridge QoS0 in"  bridge     synth   tls   64   0 1   1     1 0     0
   row  lim-tls-1k      tls-1k      "raw forwarder into TLS sink, 1 KiB" fwd-tls    synth   tls   1024 1 1   1     1 0     0
   row  relay-q1-1k     tls-1k      "mqrelay QoS1 in, 1 KiB"             mqrelay    synth   tls   1024 1 1   1     1 0     0
-  [ "$QUICK" = 1 ] || row  bridge-q1-1k tls-1k "mosquitto bridge, 1 KiB" bridge    synth   tls   1024 1 1   1     1 0     0
+  full bridge-q1-1k     tls-1k      "mosquitto bridge, 1 KiB"            bridge     synth   tls   1024 1 1   1     1 0     0
   row  relay-t100      shape       "mqrelay 100 topics"                 mqrelay    synth   tls   64   1 100 1     1 0     0
-  [ "$QUICK" = 1 ] || row relay-m100k shape "mqrelay 100 topics, 100k mappings" mqrelay synth tls 64 1 100 100000 1 0 0
+  full relay-m100k     shape       "mqrelay 100 topics, 100k mappings"  mqrelay    synth   tls   64   1 100 100000 1 0   0
   row  relay-c4        shape       "mqrelay 100 topics, 4 connections"  mqrelay    synth   tls   64   1 100 1     4 0     0
   row  relay-stall     shape       "mqrelay, sink stalled ${STALL_SECS} s"  mqrelay synth  tls   64   1 100 1     1 0     "$STALL_SECS"
   row  lat-direct      latency     "direct, 20k msgs/s"                 direct     synth   tls   64   1 1   1     1 20000 0
@@ -289,6 +312,8 @@ define_rows() {
   row  lat-relay       latency     "mqrelay, 20k msgs/s"                mqrelay    synth   tls   64   1 1   1     1 20000 0
   row  lat-bridge      latency     "mosquitto bridge, 20k msgs/s"       bridge     synth   tls   64   1 1   1     1 20000 0
   row  br-local        brokers     "local mosquitto to 1 subscriber"    local      brokers plain 64   0 1   1     1 0     0
+  row  br-bridge-sink  brokers     "local mosquitto, its bridge, TLS sink" bridge  synth   tls   64   0 1   1     1 0     0
+  row  br-relay-sink   brokers     "local mosquitto, mqrelay, TLS sink" mqrelay    local   tls   64   0 1   1     1 0     0
   row  br-direct       brokers     "publish direct to cloud mosquitto"  direct     brokers tls   64   1 1   1     1 0     0
   row  br-bridge       brokers     "mosquitto bridge to cloud mosquitto" bridge    brokers tls   64   0 1   1     1 0     0
   row  br-relay        brokers     "mqrelay to cloud mosquitto"         mqrelay    brokers tls   64   0 1   1     1 0     0
@@ -296,8 +321,9 @@ define_rows() {
 
 # ------------------------------------------------------------------ main
 mkdir -p "$WORK"
+find "$WORK" -maxdepth 1 -type f -delete  # the previous run's raw files (certs/ stays)
+PATH=$PATH:/usr/sbin  # mosquitto lives in /usr/sbin
 command -v mosquitto >/dev/null || { [ -x "$ROOT/scripts/setup.sh" ] && "$ROOT/scripts/setup.sh"; }
-command -v mosquitto >/dev/null || PATH=$PATH:/usr/sbin
 command -v mosquitto >/dev/null || die "mosquitto not found (run scripts/setup.sh)"
 command -v gnuplot >/dev/null || log "bench: gnuplot not found: no PNGs (run scripts/setup.sh)"
 
@@ -346,6 +372,10 @@ done
 printf '\r\033[K' >&2
 
 # ------------------------------------------------------------------ the table and the plots
-bash "$ROOT/bench/relay/report.sh" "$WORK" "$OUT" "$RUNS" "$SECS" "$QUICK" "${SELECTED[@]}" ||
+# A quick or partial run must not overwrite the committed results of a full run.
+REPORT=$OUT
+{ [ "$QUICK" = 1 ] || [ -n "$ONLY" ]; } && REPORT=$OUT/quick
+mkdir -p "$REPORT"
+bash "$ROOT/bench/relay/report.sh" "$WORK" "$REPORT" "$RUNS" "$SECS" "$QUICK" "${SELECTED[@]}" ||
   die "writing the report failed"
-log "bench: done in $(( $(date +%s) - T0 )) s: $OUT/results.md"
+log "bench: done in $(( $(date +%s) - T0 )) s: $REPORT/results.md"

@@ -27,6 +27,10 @@ using codec::protocol_version;
 namespace {
 constexpr std::size_t kRecvChunk = 64 * 1024;
 constexpr std::size_t kBatch = 256;
+// Encoded bytes a target link buffers ahead of the socket (plain + ciphertext). Past this it stops
+// taking messages from its inbox until the socket drains: the messages wait in the spooler,
+// counted, instead of as a second, uncounted copy in the output buffers.
+constexpr std::size_t kMaxBufferedOut = 1u << 20;
 constexpr std::uint64_t kMs = 1000000ull;
 
 std::uint64_t splitmix(std::uint64_t& s) {
@@ -46,6 +50,9 @@ link::link(reactor& r, relay_context& ctx, link_settings s, std::size_t index)
       framer_(s_.version, s_.max_packet_in ? s_.max_packet_in : 268435460u),
       inbox_(1024),
       slots_(new slot[65536]()),
+      // Freed messages kept for reuse count against memory too: at most 1/16 of the spooler
+      // (and 16 MiB), so peak RSS stays near spooler.maxSizeInBytes (SPEC §4.6).
+      pool_(std::min<std::size_t>(16u << 20, static_cast<std::size_t>(ctx.spool_max / 16))),
       completions_(1024) {
   endpoint_label_ = s_.name;
   connect_op_.l = recv_op_.l = send_op_.l = cancel_op_.l = this;
@@ -795,12 +802,12 @@ void link::drain_inbox(std::uint64_t now) {
   }
   if (now < throttled_until_) return;
   while (!backlog_.empty()) {
-    if (!send_publish(backlog_.front(), now)) return;
+    if (output_full() || !send_publish(backlog_.front(), now)) return;
     backlog_.pop_front();
   }
   for (;;) {
     const std::size_t room = window_ > in_flight_ ? window_ - in_flight_ : 0;
-    if (room == 0) return;
+    if (room == 0 || output_full()) return;
     const std::size_t n = inbox_.try_dequeue_bulk(batch, std::min<std::size_t>(room, kBatch));
     if (n == 0) return;
     for (std::size_t i = 0; i < n; ++i) {
@@ -813,6 +820,10 @@ void link::drain_inbox(std::uint64_t now) {
 }
 
 // ---------------------------------------------------------------- output
+
+bool link::output_full() const noexcept {
+  return plain_.size() + wire_pending_.size() >= kMaxBufferedOut;
+}
 
 void link::flush() {
   if (fd_ < 0 || state_ == state::closing || state_ == state::idle) return;

@@ -146,6 +146,7 @@ class link final : public poll_handler {
 
   // output
   byte_buffer& out() noexcept { return s_.tls ? plain_ : wire_pending_; }
+  bool output_full() const noexcept;
   void flush();
 
   reactor& reactor_;

@@ -8,6 +8,12 @@
 // Topics are drawn from the same space, about one in five matching nothing.
 //
 //   build-routing/bench/automaton/automaton_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//
+// BM_MinimalCover times engine::minimal_cover (SPEC §4.1, run once per source at start-up) on
+// 100,000 requests of four shapes: the fleet mix above, exact filters only, "bench/<i>/+" and
+// "fleet/<i>/#" (the last two with a few broad wildcards such as "#" and "bench/#"):
+//
+//   build-cover/bench/automaton/automaton_bench --benchmark_filter=MinimalCover
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -17,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/covering.hpp"
 #include "engine/linear_matcher.hpp"
 #include "engine/topic_automaton.hpp"
 
@@ -168,9 +175,45 @@ void BM_Compile(benchmark::State& state) {
   state.counters["nodes"] = static_cast<double>(nodes);
 }
 
+// Requests for minimal_cover: shape 0 = the fleet mix of make_scenario, 1 = exact filters,
+// 2 = "bench/<i>/+", 3 = "fleet/<i>/#"; shapes 2 and 3 start with a few broad wildcards, some
+// with subscription options, so that part of the input is covered and part is not.
+std::vector<std::string> cover_filters(std::size_t n, int shape) {
+  if (shape == 0) return get(n).filters;
+  std::vector<std::string> f;
+  if (shape >= 2) f = {"other/#", "+/x/+", "$share/g/#", "bench/7/#", "fleet/7/#"};
+  for (std::size_t i = 0; f.size() < n; ++i) {
+    const std::string num = std::to_string(i);
+    if (shape == 1) f.push_back("clients/dev" + num + "/temp/data");
+    if (shape == 2) f.push_back("bench/" + num + "/+");
+    if (shape == 3) f.push_back("fleet/" + num + "/#");
+  }
+  return f;
+}
+
+void BM_MinimalCover(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const auto filters = cover_filters(n, static_cast<int>(state.range(1)));
+  std::vector<mqrelay::engine::subscription_request> reqs;
+  for (std::size_t i = 0; i < filters.size(); ++i) reqs.push_back({filters[i], i % 7 == 0, false});
+  std::size_t kept = 0;
+  for (auto _ : state) {
+    auto k = mqrelay::engine::minimal_cover(reqs);
+    kept = k.size();
+    benchmark::DoNotOptimize(k);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * reqs.size()));
+  state.counters["requests"] = static_cast<double>(reqs.size());
+  state.counters["kept"] = static_cast<double>(kept);
+}
+
 BENCHMARK(BM_Automaton)->Arg(10)->Arg(1000)->Arg(100000);
 BENCHMARK(BM_LinearScan)->Arg(10)->Arg(1000)->Arg(100000);
 BENCHMARK(BM_Compile)->Arg(10)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MinimalCover)
+    ->ArgsProduct({{1000, 10000, 100000}, {0, 1, 2, 3}})
+    ->ArgNames({"n", "shape"})
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -130,6 +130,13 @@ static void tls_init() {
   (void)done;
 }
 
+// MQBENCH_CIPHERS (an OpenSSL-style list) restricts the cipher suites: to compare them.
+static void set_ciphers(WOLFSSL_CTX* ctx) {
+  const char* list = std::getenv("MQBENCH_CIPHERS");
+  if (list != nullptr && *list != 0 && wolfSSL_CTX_set_cipher_list(ctx, list) != WOLFSSL_SUCCESS)
+    die(std::string("bad MQBENCH_CIPHERS: ") + list);
+}
+
 WOLFSSL_CTX* tls_server_ctx(const std::string& cert, const std::string& key, const std::string& ca) {
   tls_init();
   WOLFSSL_CTX* ctx = wolfSSL_CTX_new(wolfTLS_server_method());
@@ -142,6 +149,7 @@ WOLFSSL_CTX* tls_server_ctx(const std::string& cert, const std::string& key, con
   if (wolfSSL_CTX_load_verify_locations(ctx, ca.c_str(), nullptr) != WOLFSSL_SUCCESS)
     die("cannot load CA " + ca);
   wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER | WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  set_ciphers(ctx);
   return ctx;
 }
 
@@ -158,6 +166,7 @@ WOLFSSL_CTX* tls_client_ctx(const std::string& ca, const std::string& cert, cons
       wolfSSL_CTX_use_PrivateKey_file(ctx, key.c_str(), WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS)
     die("cannot load key " + key);
   wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER, nullptr);
+  set_ciphers(ctx);
   return ctx;
 }
 
@@ -178,6 +187,7 @@ stream stream::server(int fd, WOLFSSL_CTX* ctx) {
     close(fd);
     return stream();
   }
+  std::fprintf(stderr, "TLS: %s %s\n", wolfSSL_get_version(ssl), wolfSSL_get_cipher_name(ssl));
   return stream(fd, ssl);
 }
 
@@ -204,8 +214,14 @@ long stream::read(void* buf, std::size_t n) {
   if (r > 0) return r;
   const int err = wolfSSL_get_error(ssl_, r);
   if (err == WOLFSSL_ERROR_ZERO_RETURN) return 0;
-  if (err == WOLFSSL_ERROR_WANT_READ) errno = EAGAIN;
-  return r == 0 ? 0 : -1;
+  if (err == WOLFSSL_ERROR_WANT_READ) {
+    errno = EAGAIN;
+    return -1;
+  }
+  char msg[WOLFSSL_MAX_ERROR_SZ];
+  std::fprintf(stderr, "TLS read failed: %s\n", wolfSSL_ERR_error_string(static_cast<unsigned long>(err), msg));
+  errno = EPROTO;
+  return -1;
 }
 
 bool stream::write_all(const void* buf, std::size_t n) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Turns the per-run figures of bench/run.sh into the table and the plots (called by run.sh).
-#   report.sh WORK OUT RUNS SECS QUICK ROW...
+#   report.sh WORK OUT RUNS SECS QUICK [ROW...]   (no ROW: redo the last run's report)
 # WORK/raw.tsv has one line per run: "ID<TAB>RUN<TAB>rate mbps p50 p99 p999 rss_kib cpu_per_M lost"
 # (or "ID<TAB>fail<TAB>why"); each ROW is the row definition string of run.sh. Writes OUT/results.csv,
 # OUT/results.md, OUT/throughput.png and OUT/latency_cdf.png (when gnuplot is there).
@@ -11,11 +11,13 @@ shift 5
 SPOOL_MIB=64
 
 defs=$WORK/rows.tsv
-: >"$defs"
-for r in "$@"; do
-  eval "set -- $r"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$8" "$9" "${7}" "${13}" >>"$defs"
-done
+if [ $# -gt 0 ]; then  # no rows given: redo the report of the last run (rows.tsv is there)
+  : >"$defs"
+  for r in "$@"; do
+    eval "set -- $r"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$8" "$9" "${7}" "${13}" >>"$defs"
+  done
+fi
 
 # One CSV line per row, in row order.
 awk -F'\t' '
@@ -84,6 +86,9 @@ md=$OUT/results.md
              if (f[4] > 0) { rate[$1] = f[6]; p50[$1] = f[10]; p99[$1] = f[11]; rss[$1] = f[13]; lost[$1] = f[15]; q[$1] = f[2]; sysn[$1] = f[1] } }
     function check(name, ok, detail) { printf "- %s %s: %s\n", (ok ? "PASS" : "FAIL"), name, detail }
     END {
+      fw = ""; for (id in rate) if (id ~ /^lim-(rw|splice|uring)$/ && (fw == "" || rate[id] > rate[fw])) fw = id
+      if (fw != "") printf "- INFO fastest plain raw forwarder: %s (%.0f msgs/s; rw %s, splice %s, io_uring %s)\n", fw, rate[fw],
+        ("lim-rw" in rate) ? rate["lim-rw"] : "-", ("lim-splice" in rate) ? rate["lim-splice"] : "-", ("lim-uring" in rate) ? rate["lim-uring"] : "-"
       best = ""; for (id in rate) if (id ~ /^relay-q[01]$/ && (best == "" || rate[id] > rate[best])) best = id
       if (best != "" && ("lim-tls" in rate))
         check("mqrelay >= 0.5x raw forwarder into the TLS sink (64 B)", rate[best] >= 0.5 * rate["lim-tls"],
@@ -91,10 +96,13 @@ md=$OUT/results.md
       if (best != "" && ("bridge-q1" in rate))
         check("mqrelay >= 10x mosquitto bridge and >= 500k msgs/s into the TLS sink", rate[best] >= 10 * rate["bridge-q1"] && rate[best] >= 500000,
               sprintf("%.0f vs %.0f msgs/s = %.1fx", rate[best], rate["bridge-q1"], rate[best] / rate["bridge-q1"]))
-      if (("br-relay" in rate) && ("br-local" in rate))
-        check("through real brokers >= 0.9x the local broker delivery rate, never below the bridge",
-              rate["br-relay"] >= 0.9 * rate["br-local"] && (!("br-bridge" in rate) || rate["br-relay"] >= rate["br-bridge"]),
-              sprintf("mqrelay %.0f, local broker %.0f, bridge %s msgs/s", rate["br-relay"], rate["br-local"], ("br-bridge" in rate) ? sprintf("%.0f", rate["br-bridge"]) : "-"))
+      if (("br-relay-sink" in rate) && ("br-local" in rate))
+        check("from the local mosquitto >= 0.9x its own delivery rate to one subscriber, never below its bridge",
+              rate["br-relay-sink"] >= 0.9 * rate["br-local"] && (!("br-bridge-sink" in rate) || rate["br-relay-sink"] >= rate["br-bridge-sink"]),
+              sprintf("mqrelay %.0f, local broker %.0f, bridge %s msgs/s", rate["br-relay-sink"], rate["br-local"], ("br-bridge-sink" in rate) ? sprintf("%.0f", rate["br-bridge-sink"]) : "-"))
+      if (("br-relay" in rate) && ("br-bridge" in rate))
+        check("into a TLS cloud mosquitto, never below the bridge", rate["br-relay"] >= rate["br-bridge"],
+              sprintf("mqrelay %.0f, bridge %.0f, publishing direct %s msgs/s", rate["br-relay"], rate["br-bridge"], ("br-direct" in rate) ? sprintf("%.0f", rate["br-direct"]) : "-"))
       if (("lat-relay" in rate) && ("lat-direct" in rate))
         check("added latency at 20k msgs/s: p50 <= 50 us, p99 <= 200 us",
               p50["lat-relay"] - p50["lat-direct"] <= 50 && p99["lat-relay"] - p99["lat-direct"] <= 200,
@@ -102,15 +110,15 @@ md=$OUT/results.md
       if ("relay-stall" in rate)
         check("peak RSS with the sink stalled <= spooler bound + 16 MiB", rss["relay-stall"] != "" && rss["relay-stall"] <= spool + 16,
               sprintf("%s MiB (bound %d MiB)", rss["relay-stall"], spool + 16))
+      over = ""; nr = 0
+      for (id in rate) if (sysn[id] == "mqrelay" && rss[id] != "") { nr++; if (rss[id] > spool + 16) over = over sprintf(" %s=%s", id, rss[id]) }
+      if (nr > 0) check("peak RSS <= spooler bound + 16 MiB in every mqrelay row", over == "", over == "" ? nr " rows" : "over in" over " MiB")
       bad = ""; n = 0
       for (id in rate) if (sysn[id] == "mqrelay" && q[id] == 1) { n++; if (lost[id] > 0) bad = bad " " id }
       if (n > 0) check("0 QoS 1 messages lost (mqrelay rows)", bad == "", bad == "" ? n " rows" : "lost in" bad)
     }' "$OUT/results.csv"
-  echo
-  echo "![throughput](throughput.png)"
-  echo
-  echo "![latency CDF at 20,000 msgs/s](latency_cdf.png)"
 } >"$md"
+rm -f "$OUT/throughput.png" "$OUT/latency_cdf.png"
 
 command -v gnuplot >/dev/null || exit 0
 
@@ -131,6 +139,7 @@ set yrange [1000:*]
 set grid ytics
 set xtics rotate by -40 scale 0 font ",9"
 set bmargin 12
+set rmargin 12
 set key off
 plot "$WORK/throughput.dat" using 2:3:4:xtic(1) linecolor rgb "#3572b0"
 EOF
@@ -155,8 +164,10 @@ set xlabel "latency (us, send stamp to sink receive)"
 set ylabel "fraction of messages"
 set yrange [0:1]
 set grid
-set key bottom right
+set key top left
 plot $joined
 EOF
 fi
+[ -s "$OUT/throughput.png" ] && printf '\n![throughput by scenario](throughput.png)\n' >>"$md"
+[ -s "$OUT/latency_cdf.png" ] && printf '\n![latency CDF at 20,000 msgs/s](latency_cdf.png)\n' >>"$md"
 exit 0

@@ -10,7 +10,8 @@
 // of one read sent in one write. Per message it does a bitmap test-and-set (loss and duplicates)
 // and a histogram increment (latency = receive time of the read - send stamp in the payload).
 //
-// Ends on SIGTERM/SIGINT, when --expect unique messages arrived, after --idle-ms without a
+// Ends on SIGTERM/SIGINT, when --expect unique messages arrived, or as many as the source
+// reports "sent" in its --out file (--source-result FILE, polled every 50 ms), after --idle-ms without a
 // message (once one arrived), or after --max-ms. --stall-at-ms / --stall-ms stop reading for a
 // while, counted from the first message (the "cloud stalls" scenario). Writes one JSON line to
 // stdout (or --out FILE) and the latency CDF to --cdf FILE.
@@ -24,8 +25,10 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <mutex>
+#include <string>
 #include <thread>
 
 using namespace mqrelay::bench;
@@ -70,9 +73,10 @@ void connection(stream conn, int version, const std::string& subscribe_filter) {
       continue;
     }
     const long r = conn.read(buf.data() + len, buf.size() - len);
-    if (r == 0) break;
+    if (r == 0) { std::fprintf(stderr, "sink: connection closed by the peer\n"); break; }
     if (r < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
+      std::fprintf(stderr, "sink: read failed (errno %d)\n", errno);
       break;
     }
     len += static_cast<std::size_t>(r);
@@ -115,7 +119,11 @@ void connection(stream conn, int version, const std::string& subscribe_filter) {
         }
         case CONNECT: {
           int rm = 0;
-          if (!parse_connect(body, rem, version, rm)) { quit = true; break; }
+          if (!parse_connect(body, rem, version, rm)) {
+            std::fprintf(stderr, "sink: malformed CONNECT\n");
+            quit = true;
+            break;
+          }
           const auto a = encode_ack(CONNACK, 0, version);
           acks.insert(acks.end(), a.begin(), a.end());
           break;
@@ -134,7 +142,7 @@ void connection(stream conn, int version, const std::string& subscribe_filter) {
           acks.insert(acks.end(), a.begin(), a.end());
           break;
         }
-        case DISCONNECT: quit = true; break;
+        case DISCONNECT: std::fprintf(stderr, "sink: DISCONNECT\n"); quit = true; break;
         default: break;  // CONNACK, SUBACK in client mode
       }
       if (quit) break;
@@ -143,7 +151,7 @@ void connection(stream conn, int version, const std::string& subscribe_filter) {
     if (at > 0) { std::memmove(buf.data(), buf.data() + at, len - at); len -= at; }
     if (len == buf.size()) buf.resize(buf.size() * 2);  // one packet larger than the buffer
     if (!acks.empty()) {
-      if (!conn.write_all(acks.data(), acks.size())) break;
+      if (!conn.write_all(acks.data(), acks.size())) { std::fprintf(stderr, "sink: write failed\n"); break; }
       acks.clear();
     }
     if (pubs > 0) {
@@ -172,7 +180,9 @@ void connection(stream conn, int version, const std::string& subscribe_filter) {
 int main(int argc, char** argv) {
   const options opt(argc, argv);
   on_stop_signals(on_signal);
-  const std::uint64_t expect = static_cast<std::uint64_t>(opt.num("expect", 0));
+  std::uint64_t expect = static_cast<std::uint64_t>(opt.num("expect", 0));
+  const std::string source_result = opt.get("source-result");
+  std::uint64_t next_check = 0;
   const std::uint64_t idle_ns = static_cast<std::uint64_t>(opt.num("idle-ms", 2000)) * 1000000ULL;
   const std::uint64_t max_ns = static_cast<std::uint64_t>(opt.num("max-ms", 600000)) * 1000000ULL;
   stall_at_ns = static_cast<std::uint64_t>(opt.num("stall-at-ms", 0)) * 1000000ULL;
@@ -207,6 +217,7 @@ int main(int argc, char** argv) {
       if (::poll(&p, 1, 20) > 0) {
         const int fd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
         if (fd >= 0) {
+          tune_socket(fd);  // TCP_NODELAY is not inherited from the listening socket everywhere
           ++live;
           threads.emplace_back([fd, ctx] {
             stream s = stream::server(fd, ctx);
@@ -220,6 +231,14 @@ int main(int argc, char** argv) {
       if (live.load() == 0) break;
     }
     const std::uint64_t now = now_ns();
+    if (expect == 0 && !source_result.empty() && now >= next_check) {  // the source has finished?
+      next_check = now + 50000000ULL;
+      std::ifstream in(source_result);
+      std::string line;
+      const std::string key = "\"sent\":";
+      if (std::getline(in, line) && line.find(key) != std::string::npos)
+        expect = std::strtoull(line.c_str() + line.find(key) + key.size(), nullptr, 10);
+    }
     if (expect != 0 && unique_count.load() >= expect) break;
     const std::uint64_t last = std::max(last_ns.load(), stall_until.load());
     if (received.load() > 0 && now > last && now - last > idle_ns) break;

@@ -157,7 +157,10 @@ int main(int argc, char** argv) {
       if (::poll(&p, 1, 200) > 0) break;
       if (stop_flag) return 1;
     }
-    conn = stream::server(accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC), ctx);
+    const int afd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (afd < 0) die("source: accept failed");
+    tune_socket(afd);  // TCP_NODELAY is not inherited from the listening socket everywhere
+    conn = stream::server(afd, ctx);
     if (conn.fd() < 0) die("source: TLS handshake failed");
     if (!opt.has("raw")) {
       // Handshake: CONNECT -> CONNACK, then SUBSCRIBE(s) -> SUBACK; start once subscriptions
