@@ -3,7 +3,10 @@
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <stdexcept>
 
@@ -22,6 +25,7 @@ mqtt_client::mqtt_client(client_options opt) : opt_(std::move(opt)) {
   mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, opt_.version == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
   mosquitto_max_inflight_messages_set(mosq_, 100);
   mosquitto_reconnect_delay_set(mosq_, 1, 2, false);
+  mosquitto_threaded_set(mosq_, true);  // our own loop thread (run_loop), see the header
   mosquitto_connect_v5_callback_set(mosq_, &on_connect);
   mosquitto_disconnect_v5_callback_set(mosq_, &on_disconnect);
   mosquitto_subscribe_v5_callback_set(mosq_, &on_subscribe);
@@ -39,7 +43,7 @@ mqtt_client::~mqtt_client() {
   // DISCONNECT makes the loop thread return (also while it waits to reconnect); joining it rather
   // than cancelling it (force) never leaves a libmosquitto mutex locked.
   disconnect();
-  if (loop_started_) mosquitto_loop_stop(mosq_, false);
+  if (loop_.joinable()) loop_.join();
   mosquitto_destroy(mosq_);
 }
 
@@ -47,6 +51,18 @@ bool mqtt_client::connect(std::uint16_t port, std::string& why, std::chrono::mil
   // A persistent MQTT 5 session needs a session expiry; libmosquitto keeps the CONNECT
   // properties for its own reconnects. The connect itself is blocking (TCP + TLS handshake +
   // CONNECT sent), the CONNACK arrives on the loop thread.
+  if (loop_.joinable()) {  // a connect() after disconnect(): the old loop thread is ending
+    bool again;
+    {
+      std::lock_guard lk(control_mu_);
+      again = stopping_;
+    }
+    if (again) loop_.join();
+  }
+  {
+    std::lock_guard lk(control_mu_);
+    stopping_ = false;
+  }
   mosquitto_property* props = nullptr;
   if (opt_.version == 5 && !opt_.clean_session)
     mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, 0xFFFFFFFFu);
@@ -56,14 +72,7 @@ bool mqtt_client::connect(std::uint16_t port, std::string& why, std::chrono::mil
     why = std::string("connect to 127.0.0.1:") + std::to_string(port) + ": " + mosquitto_strerror(rc);
     return false;
   }
-  if (!loop_started_) {
-    rc = mosquitto_loop_start(mosq_);
-    if (rc != MOSQ_ERR_SUCCESS) {
-      why = std::string("mosquitto_loop_start: ") + mosquitto_strerror(rc);
-      return false;
-    }
-    loop_started_ = true;
-  }
+  if (!loop_.joinable()) loop_ = std::thread([this] { run_loop(); });
   std::unique_lock lk(mu_);
   if (!cv_.wait_for(lk, timeout, [&] { return connected_ || last_connack_rc_ > 0; })) {
     why = "no CONNACK from 127.0.0.1:" + std::to_string(port) + " within " + std::to_string(timeout.count()) + " ms";
@@ -82,7 +91,27 @@ void mqtt_client::connect(std::uint16_t port) {
 }
 
 void mqtt_client::disconnect() {
+  std::lock_guard lk(control_mu_);
+  stopping_ = true;
+  control_cv_.notify_all();
   if (mosq_ != nullptr) mosquitto_disconnect(mosq_);
+}
+
+void mqtt_client::run_loop() {
+  for (;;) {
+    // Reconnects by itself after ordinary connection losses; returns after DISCONNECT, and (the
+    // reason for this thread) after TLS errors / errno == EPROTO, where it gives up for good.
+    const int rc = mosquitto_loop_forever(mosq_, 1000, 1);
+    const int err = errno;
+    std::unique_lock lk(control_mu_);
+    if (stopping_) return;
+    std::fprintf(stderr, "[mqtt_client %s] libmosquitto's loop gave up (%s; errno %d %s): reconnecting\n",
+                 opt_.client_id.c_str(), mosquitto_strerror(rc), err, std::strerror(err));
+    for (;;) {
+      if (control_cv_.wait_for(lk, std::chrono::seconds(1), [&] { return stopping_; })) return;
+      if (mosquitto_reconnect(mosq_) == MOSQ_ERR_SUCCESS) break;
+    }
+  }
 }
 
 bool mqtt_client::connected() const {

@@ -2,8 +2,13 @@
 //
 // Connects plain or TLS (server verified against ca, client certificate) with MQTT 3.1.1 or 5,
 // subscribes, publishes (with MQTT 5 user properties), and collects every received message in a
-// thread-safe inbox. libmosquitto reconnects by itself (1–2 s delay) after a broker restart; a
+// thread-safe inbox. The client reconnects by itself (1–2 s delay) after a broker restart; a
 // persistent session (clean_session = false) then keeps subscriptions and queued QoS 1 messages.
+// The network loop is our own thread around mosquitto_loop_forever(), not mosquitto_loop_start():
+// libmosquitto 2.0's loop_forever() RETURNS (ending a loop_start() thread for good, so the client
+// silently never reconnects) when the connection ends with a TLS error or errno == EPROTO, which
+// is what a TLS broker's restart (close_notify / unexpected EOF) often looks like. Our thread
+// reconnects after that too, until disconnect() or the destructor.
 // Every waiting call is bounded by its timeout. All members are thread-safe; callbacks run on
 // libmosquitto's thread and only touch the inbox under its mutex.
 #pragma once
@@ -14,6 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -85,10 +91,16 @@ class mqtt_client {
   static void on_subscribe(mosquitto*, void*, int, int, const int*, const mqtt5__property*);
   static void on_publish(mosquitto*, void*, int, int, const mqtt5__property*);
   static void on_message(mosquitto*, void*, const mosquitto_message*, const mqtt5__property*);
+  void run_loop();  // the network thread
 
   client_options opt_;
   mosquitto* mosq_ = nullptr;
-  bool loop_started_ = false;
+  std::thread loop_;
+  // control_mu_ guards stopping_ and orders our mosquitto_reconnect() against disconnect() (a
+  // reconnect must not undo a DISCONNECT). Never held while taking mu_ or in a callback.
+  std::mutex control_mu_;
+  std::condition_variable control_cv_;
+  bool stopping_ = false;  // disconnect() called: the loop thread ends instead of reconnecting
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool connected_ = false;
