@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,24 @@ namespace {
 using idx = std::vector<std::size_t>;
 
 subscription_request plain(std::string_view f) { return {f, false, false}; }
+
+// The first, all-pairs minimal_cover, kept as the reference the trie-based one must agree with:
+// i is dropped when some j with the same options covers it and is earlier or not covered back.
+idx reference_cover(std::span<const subscription_request> reqs) {
+  idx kept;
+  for (std::size_t i = 0; i < reqs.size(); ++i) {
+    const auto& r = reqs[i];
+    bool dropped = false;
+    for (std::size_t j = 0; j < reqs.size() && !dropped; ++j) {
+      const auto& o = reqs[j];
+      if (j == i || o.no_local != r.no_local || o.retain_as_published != r.retain_as_published) continue;
+      if (!filter_covers(o.filter, r.filter)) continue;
+      dropped = j < i || !filter_covers(r.filter, o.filter);
+    }
+    if (!dropped) kept.push_back(i);
+  }
+  return kept;
+}
 
 TEST(MinimalCover, EmptyInput) { EXPECT_TRUE(minimal_cover({}).empty()); }
 
@@ -101,6 +120,52 @@ TEST(MinimalCover, RandomRequestsKeepEveryTopicAndStayMinimal) {
       }
     }
   }
+}
+
+// The fast minimal_cover returns exactly what the all-pairs reference returns: random filters over
+// a small alphabet (so covers, equivalents and duplicates are frequent), random options, shared
+// groups, plus hand-picked corner cases ('$' levels, empty levels, "#" vs "+/#", and a few
+// invalid filters, for which both must still agree).
+TEST(MinimalCover, AgreesWithTheAllPairsReference) {
+  const std::vector<std::string> corners = {
+      "#", "+/#", "+", "/", "//", "+/+", "$s/#", "+/$s", "$s", "$share/g/#", "$share/g/+/#", "$share/h/a",
+      "a/#", "a", "a/", "/#", "+/+/#", "$share/g", "a/#/b", "", "$share/", "a/+/#",
+  };
+  for (std::uint32_t seed = 1; seed <= 400; ++seed) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> n_req(0, seed % 4 == 0 ? 300 : 40), bit(0, 3), pick(0, 9), levels(1, 6);
+    std::uniform_int_distribution<std::size_t> corner(0, corners.size() - 1);
+    std::vector<std::string> filters;
+    const int n = n_req(rng);
+    for (int i = 0; i < n; ++i) {
+      filters.push_back(pick(rng) == 0 ? corners[corner(rng)] : testing::random_filter(rng, levels(rng), true));
+    }
+    std::vector<subscription_request> reqs;
+    for (const auto& f : filters) reqs.push_back({f, bit(rng) == 0, bit(rng) == 0});
+    for (int d = 0; d < n / 8; ++d) {  // exact duplicates, options included, anywhere later
+      std::uniform_int_distribution<std::size_t> at(0, reqs.size() - 1);
+      reqs.push_back(reqs[at(rng)]);
+    }
+    ASSERT_EQ(minimal_cover(reqs), reference_cover(reqs)) << "seed " << seed;
+  }
+}
+
+// Many requests sharing long prefixes (the shapes the trie exists for), with wildcards at every
+// depth and a few broad ones: still exactly the reference's answer.
+TEST(MinimalCover, AgreesWithTheReferenceOnFleetShapes) {
+  std::vector<std::string> filters = {"fleet/3/#", "fleet/+/x", "bench/#", "+/7/+", "fleet/+/+/#", "#"};
+  for (int i = 0; i < 300; ++i) {
+    const auto num = std::to_string(i % 97);
+    filters.push_back("bench/" + num + "/+");
+    filters.push_back("fleet/" + num + "/#");
+    filters.push_back("fleet/" + num + "/x");
+    filters.push_back("clients/" + num + "/temp/data");
+  }
+  std::vector<subscription_request> reqs;
+  for (std::size_t i = 0; i < filters.size(); ++i) reqs.push_back({filters[i], i % 5 == 0, i % 11 == 0});
+  EXPECT_EQ(minimal_cover(reqs), reference_cover(reqs));
+  reqs.erase(reqs.begin() + 5);  // without "#": the others are no longer all covered
+  EXPECT_EQ(minimal_cover(reqs), reference_cover(reqs));
 }
 
 }  // namespace
