@@ -658,6 +658,33 @@ void link::finish_delivery(const delivery& d) {
   if (m->pending.fetch_sub(1, std::memory_order_acq_rel) == 1) m->source->post_completion(m);
 }
 
+void link::release_for_exit() {
+  delivery batch[kBatch];
+  for (;;) {
+    const std::size_t n = inbox_.try_dequeue_bulk(batch, kBatch);
+    if (n == 0) break;
+    for (std::size_t i = 0; i < n; ++i) finish_delivery(batch[i]);
+  }
+  for (const delivery& d : backlog_) finish_delivery(d);
+  backlog_.clear();
+  for (std::uint16_t pid : order_) {
+    slot& sl = slots_[pid];
+    if (sl.kind == slot_kind::publish) finish_delivery(sl.d);
+    sl.kind = slot_kind::none;
+  }
+  order_.clear();
+  in_flight_ = 0;
+}
+
+void link::free_for_exit() {
+  message* batch[kBatch];
+  for (;;) {
+    const std::size_t n = completions_.try_dequeue_bulk(batch, kBatch);
+    if (n == 0) break;
+    for (std::size_t i = 0; i < n; ++i) pool_.recycle(batch[i]);  // never acknowledged: redelivered
+  }
+}
+
 void link::drop_delivery(const delivery& d) {
   queued_bytes_.fetch_sub(d.m->alloc_bytes, std::memory_order_relaxed);
   finish_delivery(d);

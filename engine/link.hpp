@@ -81,6 +81,11 @@ class link final : public poll_handler {
   bool congested() const noexcept { return queued_bytes_.load(std::memory_order_relaxed) > 0; }
   bool connected_now() const noexcept { return connected_flag_.load(std::memory_order_relaxed); }
   bool closed_for_stop() const noexcept { return stop_done_.load(std::memory_order_acquire); }
+  // After the reactors stopped (single-threaded): give back every message this link still holds
+  // as a target (inbox, backlog, in flight), then free_for_exit() on every link frees them
+  // without acknowledging them to their sources, which redeliver them to the next run.
+  void release_for_exit();
+  void free_for_exit();
   reactor& owner() noexcept { return reactor_; }
   std::size_t index() const noexcept { return index_; }
   const link_settings& settings() const noexcept { return s_; }

@@ -335,6 +335,8 @@ int run(const config::config& cfg) {
   iot_reactor->quit();
   t_local.join();
   t_iot.join();
+  for (link* l : all) l->release_for_exit();
+  for (link* l : all) l->free_for_exit();
   LOG_INFO("stopped: %llu received, %llu delivered, %llu QoS 0 dropped, %llu too large, %llu bad topics",
            static_cast<unsigned long long>(ctx.ctr.received.load()), static_cast<unsigned long long>(ctx.ctr.delivered.load()),
            static_cast<unsigned long long>(ctx.ctr.dropped_qos0.load()),
