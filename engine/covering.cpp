@@ -186,9 +186,14 @@ class wildcard_trie {
     bool more, first;
   };
 
-  auto key_of() const {
-    return [this](std::uint32_t c) { return std::make_pair(nodes_[c].parent, nodes_[c].level); };
-  }
+  // The literal_ key of node c (a named type, so that it can be used above its definition).
+  struct node_key {
+    const std::vector<node>* nodes;
+    std::pair<std::uint32_t, std::string_view> operator()(std::uint32_t c) const {
+      return {(*nodes)[c].parent, (*nodes)[c].level};
+    }
+  };
+  node_key key_of() const { return node_key{&nodes_}; }
   std::uint32_t add_node() {
     nodes_.emplace_back();
     return static_cast<std::uint32_t>(nodes_.size() - 1);
