@@ -30,7 +30,7 @@ constexpr std::size_t kBatch = 256;
 // Encoded bytes a target link buffers ahead of the socket (plain + ciphertext). Past this it stops
 // taking messages from its inbox until the socket drains: the messages wait in the spooler,
 // counted, instead of as a second, uncounted copy in the output buffers.
-constexpr std::size_t kMaxBufferedOut = 1u << 20;
+constexpr std::size_t kMaxBufferedOut = 256u << 10;
 constexpr std::uint64_t kMs = 1000000ull;
 
 std::uint64_t splitmix(std::uint64_t& s) {
@@ -49,11 +49,12 @@ link::link(reactor& r, relay_context& ctx, link_settings s, std::size_t index)
       rng_(now_ns() ^ (index * 0x9e3779b97f4a7c15ull)),
       framer_(s_.version, s_.max_packet_in ? s_.max_packet_in : 268435460u),
       inbox_(1024),
-      slots_(new slot[65536]()),
-      // Freed messages kept for reuse count against memory too: at most 1/16 of the spooler
+      slots_(static_cast<slot*>(std::calloc(65536, sizeof(slot)))),
+      // Freed messages kept for reuse count against memory too: at most 1/32 of the spooler
       // (and 16 MiB), so peak RSS stays near spooler.maxSizeInBytes (SPEC §4.6).
-      pool_(std::min<std::size_t>(16u << 20, static_cast<std::size_t>(ctx.spool_max / 16))),
+      pool_(std::min<std::size_t>(16u << 20, static_cast<std::size_t>(ctx.spool_max / 32))),
       completions_(1024) {
+  if (!slots_) throw std::bad_alloc();
   endpoint_label_ = s_.name;
   connect_op_.l = recv_op_.l = send_op_.l = cancel_op_.l = this;
   connect_op_.kind = op_kind::connect;

@@ -193,7 +193,11 @@ class link final : public poll_handler {
   moodycamel::ConcurrentQueue<delivery> inbox_;
   std::atomic<std::int64_t> queued_bytes_{0};
   std::deque<delivery> backlog_;
-  std::unique_ptr<slot[]> slots_;  // by packet id
+  struct free_delete {
+    void operator()(void* p) const noexcept { std::free(p); }
+  };
+  // By packet id. calloc'ed: the kernel maps zero pages lazily, so only slots in use count in RSS.
+  std::unique_ptr<slot[], free_delete> slots_;
   std::deque<std::uint16_t> order_;  // packet ids in send order (lazily pruned)
   std::uint32_t in_flight_ = 0;
   std::uint32_t window_ = 0;
