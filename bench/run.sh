@@ -317,6 +317,9 @@ define_rows() {
   row  br-direct       brokers     "publish direct to cloud mosquitto"  direct     brokers tls   64   1 1   1     1 0     0
   row  br-bridge       brokers     "mosquitto bridge to cloud mosquitto" bridge    brokers tls   64   0 1   1     1 0     0
   row  br-relay        brokers     "mqrelay to cloud mosquitto"         mqrelay    brokers tls   64   0 1   1     1 0     0
+  # Like for like: devices publish QoS 1, so the bridge forwards QoS 1 too (it never raises QoS 0).
+  row  br-bridge-q1    brokers     "QoS 1: mosquitto bridge to cloud"   bridge     brokers tls   64   1 1   1     1 0     0
+  row  br-relay-q1     brokers     "QoS 1: mqrelay to cloud"            mqrelay    brokers tls   64   1 1   1     1 0     0
 }
 
 # ------------------------------------------------------------------ main
