@@ -311,6 +311,9 @@ define_rows() {
   row  lat-fwd         latency     "raw forwarder, 20k msgs/s"          fwd-tls    synth   tls   64   1 1   1     1 20000 0
   row  lat-relay       latency     "mqrelay, 20k msgs/s"                mqrelay    synth   tls   64   1 1   1     1 20000 0
   row  lat-bridge      latency     "mosquitto bridge, 20k msgs/s"       bridge     synth   tls   64   1 1   1     1 20000 0
+  # Above mqrelay's wake-coalescing threshold (30,000 completions/s): what batching costs in latency.
+  row  lat-direct-40k  latency     "direct, 40k msgs/s"                 direct     synth   tls   64   1 1   1     1 40000 0
+  row  lat-relay-40k   latency     "mqrelay, 40k msgs/s"                mqrelay    synth   tls   64   1 1   1     1 40000 0
   row  br-local        brokers     "local mosquitto to 1 subscriber"    local      brokers plain 64   0 1   1     1 0     0
   row  br-bridge-sink  brokers     "local mosquitto, its bridge, TLS sink" bridge  synth   tls   64   0 1   1     1 0     0
   row  br-relay-sink   brokers     "local mosquitto, mqrelay, TLS sink" mqrelay    local   tls   64   0 1   1     1 0     0

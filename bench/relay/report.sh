@@ -110,6 +110,9 @@ md=$OUT/results.md
         check("added latency at 20k msgs/s: p50 <= 50 us, p99 <= 200 us",
               p50["lat-relay"] - p50["lat-direct"] <= 50 && p99["lat-relay"] - p99["lat-direct"] <= 200,
               sprintf("p50 +%.1f us, p99 +%.1f us over publishing direct", p50["lat-relay"] - p50["lat-direct"], p99["lat-relay"] - p99["lat-direct"]))
+      if (("lat-relay-40k" in rate) && ("lat-direct-40k" in rate))
+        printf "- INFO added latency at 40k msgs/s: p50 +%.1f us, p99 +%.1f us over publishing direct\n",
+               p50["lat-relay-40k"] - p50["lat-direct-40k"], p99["lat-relay-40k"] - p99["lat-direct-40k"]
       if ("relay-stall" in rate)
         check("peak RSS with the sink stalled <= spooler bound + 16 MiB", rss["relay-stall"] != "" && rss["relay-stall"] <= spool + 16,
               sprintf("%s MiB (bound %d MiB)", rss["relay-stall"], spool + 16))
