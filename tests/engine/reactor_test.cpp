@@ -37,64 +37,67 @@ struct load_handler final : poll_handler, op {
   void complete(int, std::uint32_t) override { completions.fetch_add(1, std::memory_order_relaxed); }
 };
 
-std::uint64_t wait_for(const std::atomic<std::uint64_t>& v, std::chrono::milliseconds limit) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (v.load() == 0 && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(std::chrono::microseconds(200));
-  return v.load();
-}
+// A reactor with one load_handler, running on its own thread until stop().
+struct running_reactor {
+  reactor r{"test"};
+  load_handler h{r};
+  std::thread t;
+  explicit running_reactor(bool busy) {
+    h.busy.store(busy);
+    r.add_handler(&h);
+    t = std::thread([this] { r.run(); });
+  }
+  ~running_reactor() { stop(); }
+  // quit() and join; returns how long that took (ns).
+  std::uint64_t stop() {
+    if (!t.joinable()) return 0;
+    const std::uint64_t q = now_ns();
+    r.quit();
+    t.join();
+    return now_ns() - q;
+  }
+  // Posts work from this thread and waits (up to 2 s) until the loop polls; returns the delay in
+  // ns, or 0 if it never polled.
+  std::uint64_t post_and_wait() {
+    const std::uint64_t posted = now_ns();
+    h.posted_at.store(posted);
+    r.notify();
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (h.seen_at.load() == 0 && std::chrono::steady_clock::now() < end)
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    const std::uint64_t seen = h.seen_at.load();
+    return seen == 0 ? 0 : seen - posted;
+  }
+};
 
 TEST(Reactor, WorkPostedAfterABusySpellIsPickedUpWithinMilliseconds) {
-  reactor r("test");
-  load_handler h(r);
-  r.add_handler(&h);
-  std::thread t([&] { r.run(); });
+  running_reactor rr(true);
   // Busy for 50 ms: well over the coalescing threshold (30 completions per ms).
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_GT(h.completions.load(), 50u * 30u);
+  EXPECT_GT(rr.h.completions.load(), 50u * 30u);
   // Then quiet: the loop is waiting for a batch of completions that will not come. A post from
   // another thread must still be seen within the coalescing window, not at the 1 s idle timeout.
-  h.busy.store(false);
+  rr.h.busy.store(false);
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  const std::uint64_t posted = now_ns();
-  h.posted_at.store(posted);
-  r.notify();
-  const std::uint64_t seen = wait_for(h.seen_at, std::chrono::milliseconds(2000));
-  ASSERT_NE(seen, 0u) << "the post was never picked up";
-  EXPECT_LT(seen - posted, 100'000'000u) << "picked up after " << (seen - posted) / 1000 << " us";
-  const std::uint64_t q = now_ns();
-  r.quit();
-  t.join();
-  EXPECT_LT(now_ns() - q, 500'000'000u) << "quit() took more than 0.5 s";
+  const std::uint64_t delay = rr.post_and_wait();
+  ASSERT_NE(delay, 0u) << "the post was never picked up";
+  EXPECT_LT(delay, 100'000'000u) << "picked up after " << delay / 1000 << " us";
+  EXPECT_LT(rr.stop(), 500'000'000u) << "quit() took more than 0.5 s";
 }
 
 TEST(Reactor, QuitStopsTheLoopWhileItIsBusy) {
-  reactor r("test");
-  load_handler h(r);
-  r.add_handler(&h);
-  std::thread t([&] { r.run(); });
+  running_reactor rr(true);
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  const std::uint64_t q = now_ns();
-  r.quit();
-  t.join();
-  EXPECT_LT(now_ns() - q, 500'000'000u);
-  EXPECT_GT(h.completions.load(), 0u);
+  EXPECT_LT(rr.stop(), 500'000'000u);
+  EXPECT_GT(rr.h.completions.load(), 0u);
 }
 
 TEST(Reactor, WorkPostedToAnIdleLoopIsPickedUp) {
-  reactor r("test");
-  load_handler h(r);
-  h.busy.store(false);
-  r.add_handler(&h);
-  std::thread t([&] { r.run(); });
+  running_reactor rr(false);
   std::this_thread::sleep_for(std::chrono::milliseconds(20));  // asleep now, up to the 1 s idle timeout
-  const std::uint64_t posted = now_ns();
-  h.posted_at.store(posted);
-  r.notify();
-  const std::uint64_t seen = wait_for(h.seen_at, std::chrono::milliseconds(2000));
-  ASSERT_NE(seen, 0u);
-  EXPECT_LT(seen - posted, 100'000'000u);
-  r.quit();
-  t.join();
+  const std::uint64_t delay = rr.post_and_wait();
+  ASSERT_NE(delay, 0u);
+  EXPECT_LT(delay, 100'000'000u);
 }
 
 }  // namespace
