@@ -40,6 +40,11 @@ log() { printf '%s\n' "$*" >&2; }
 die() { log "bench: $*"; exit 1; }
 
 # ------------------------------------------------------------------ processes and clean-up
+# nap SECONDS: sleep without forking (read -t on a FIFO nobody writes to; see sample_proc for
+# why a row must not fork). /bin/sleep until main has opened the FIFO.
+NAP_FD=""
+nap() { if [ -n "$NAP_FD" ]; then read -r -t "$1" -u "$NAP_FD" _; else sleep "$1"; fi; }
+
 PIDS=()
 TAG=run
 start() {  # start NAME CMD...: runs CMD in the background under timeout, logs to WORK/TAG.NAME.log
@@ -57,11 +62,11 @@ child_pid() {  # into MPID, fork-free (see sample_proc)
 stop_all() {  # SIGTERM (timeout passes it on), then after 1.5 s SIGKILL to what is left
   local p i alive
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for i in $(seq 1 30); do
+  for ((i = 0; i < 30; i++)); do
     alive=0
     for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
     [ $alive = 0 ] && break
-    sleep 0.05
+    nap 0.05
   done
   for p in "${PIDS[@]}"; do
     if kill -0 "$p" 2>/dev/null; then pkill -KILL -P "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; fi
@@ -74,13 +79,13 @@ trap 'exit 130' INT TERM
 
 wait_port() {  # wait_port PORT: until something listens (bounded: 5 s)
   local i
-  for i in $(seq 1 100); do
+  for ((i = 0; i < 100; i++)); do
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.05
+    nap 0.05
   done
   return 1
 }
-wait_file() { local i; for i in $(seq 1 100); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
+wait_file() { local i; for ((i = 0; i < 100; i++)); do [ -s "$1" ] && return 0; nap 0.05; done; return 1; }
 
 # /proc figures of a process, sampled while a row runs: CPU clock ticks (utime + stime) and peak
 # RSS in KiB (VmHWM), into S_TICKS and S_HWM. Bash builtins only, no fork: a command substitution
@@ -96,8 +101,6 @@ sample_proc() {
   while read -r k v _; do [ "$k" = VmHWM: ] && { S_HWM=$v; break; }; done 2>/dev/null <"/proc/$pid/status"
   return 0
 }
-# nap SECONDS: sleep without a process (read -t on a FIFO nobody writes to).
-nap() { read -r -t "$1" -u "$NAP_FD" _; }
 TCK=$(getconf CLK_TCK)
 
 # json FILE KEY: a number from our one-line JSON outputs.
@@ -217,7 +220,7 @@ run_once() {
         start src "$BIN/mqbench_source" --connect "127.0.0.1:$P_SINK" --tls "${tlsc[@]}" "${src_args[@]}"
       else
         start sink "$BIN/mqbench_sink" --connect "127.0.0.1:$P_CLOUD" --tls "${tlsc[@]}" --subscribe '#' "${sink_common[@]}"
-        sleep 0.3
+        nap 0.3
         start src "$BIN/mqbench_source" --connect "127.0.0.1:$P_CLOUD" --tls "${tlsc[@]}" "${src_args[@]}"
       fi ;;
     fwd-*)
@@ -244,7 +247,7 @@ run_once() {
       start relay "$RELAY" --config "$WORK/relay.json"
       measured=$PID_relay
       if [ "$path" != synth ]; then
-        sleep 0.7  # let the relay subscribe before the publisher starts
+        nap 0.7  # let the relay subscribe before the publisher starts
         start src "$BIN/mqbench_source" --connect "127.0.0.1:$P_LOCAL" "${src_args[@]}"
       fi ;;
     bridge)
@@ -252,13 +255,13 @@ run_once() {
       start local mosquitto -c "$WORK/local.conf"; wait_port "$P_LOCAL" || return 1
       measured=$PID_local
       [ "$path" = brokers ] && start sink "$BIN/mqbench_sink" --connect "127.0.0.1:$P_CLOUD" --tls "${tlsc[@]}" --subscribe '#' "${sink_common[@]}"
-      sleep 0.7  # the bridge connects
+      nap 0.7  # the bridge connects
       start src "$BIN/mqbench_source" --connect "127.0.0.1:$P_LOCAL" "${src_args[@]}" ;;
     local)
       start local mosquitto -c "$WORK/local.conf"; wait_port "$P_LOCAL" || return 1
       measured=$PID_local
       start sink "$BIN/mqbench_sink" --connect "127.0.0.1:$P_LOCAL" --subscribe '#' "${sink_common[@]}"
-      sleep 0.3
+      nap 0.3
       start src "$BIN/mqbench_source" --connect "127.0.0.1:$P_LOCAL" "${src_args[@]}" ;;
   esac
   local mpid=""
