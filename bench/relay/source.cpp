@@ -7,14 +7,19 @@
 // broker mode: streaming starts at accept (for the raw byte forwarder, which parses nothing).
 // --ready-file FILE is written once the listening socket is bound (broker mode).
 //
+// I/O: the set-up (accept or connect, TLS handshake, CONNECT/SUBSCRIBE) uses blocking calls; the
+// stream itself runs on io_uring (uring_conn.hpp): batches of up to 256 KiB, one send in flight
+// and the next batch queued behind it, the PUBACKs reaped in the same io_uring_enter.
+//
 // Every payload starts with the sequence number and the CLOCK_MONOTONIC send time (common.hpp),
-// stamped while the batch is written into the send buffer, just before send(). QoS 1 keeps at
+// stamped while the batch is written into the send buffer, just before it is queued. QoS 1 keeps at
 // most --window (or the peer's MQTT 5 Receive Maximum, the smaller) publishes unacknowledged.
 // --rate paces (msgs/s); 0 floods. The run ends after --count messages or --duration-ms; QoS 1
 // then waits up to --drain-ms for the remaining PUBACKs.
 //
 // Output: one JSON line on stdout (or --out FILE): sent, acked, secs, rate.
 #include "bench/relay/common.hpp"
+#include "bench/relay/uring_conn.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -25,7 +30,6 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
-#include <thread>
 
 using namespace mqrelay::bench;
 
@@ -35,8 +39,8 @@ volatile std::sig_atomic_t stop_flag = 0;
 void on_signal(int) { stop_flag = 1; }
 
 struct publisher {
-  explicit publisher(stream& c) : conn(c) {}
-  stream& conn;
+  explicit publisher(uring_conn& c) : conn(c) {}
+  uring_conn& conn;
   int version = 4;
   int qos = 1;
   std::size_t window = 65535;
@@ -46,9 +50,7 @@ struct publisher {
   std::size_t outstanding = 0;
   std::uint64_t acked = 0;
   std::uint16_t next_pid = 1;
-  std::vector<std::uint8_t> rx = std::vector<std::uint8_t>(1 << 20);
-  std::size_t rx_len = 0;
-  bool closed = false;
+  bool closed = false;  // DISCONNECT or malformed input (conn.closed(): the socket)
 
   void build(std::size_t topics, std::size_t payload, const std::string& prefix) {
     for (std::size_t t = 0; t < topics; ++t) {
@@ -73,26 +75,20 @@ struct publisher {
     }
   }
 
-  // Reads what is there (blocking when block is set) and handles PUBACK / PINGREQ / SUBSCRIBE.
-  void poll_input(bool block) {
-    if (closed) return;
-    if (!block && !conn.pending()) {
-      pollfd p{conn.fd(), POLLIN, 0};
-      if (::poll(&p, 1, 0) <= 0) return;
-    }
-    const long r = conn.read(rx.data() + rx_len, rx.size() - rx_len);
-    if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) { closed = true; return; }
-    if (r < 0) return;
-    rx_len += static_cast<std::size_t>(r);
+  // Handles what has arrived (PUBACK, PINGREQ, SUBSCRIBE, DISCONNECT); replies are queued on
+  // the connection and go out with its next wait().
+  void handle_input() {
+    const std::uint8_t* rx = conn.data();
+    const std::size_t len = conn.size();
     std::size_t at = 0;
-    std::vector<std::uint8_t> reply;
+    reply.clear();
     for (;;) {
       std::size_t hl = 0;
       std::uint32_t rem = 0;
-      const int f = frame(rx.data() + at, rx_len - at, hl, rem);
+      const int f = frame(rx + at, len - at, hl, rem);
       if (f < 0) { std::fprintf(stderr, "source: malformed input\n"); closed = true; return; }
-      if (f == 0 || at + hl + rem > rx_len) break;
-      const std::uint8_t* body = rx.data() + at + hl;
+      if (f == 0 || at + hl + rem > len) break;
+      const std::uint8_t* body = rx + at + hl;
       const std::uint8_t type = rx[at] >> 4;
       if (type == PUBACK && rem >= 2) {
         const std::uint16_t pid = get_u16(body);
@@ -111,10 +107,18 @@ struct publisher {
       }
       at += hl + rem;
     }
-    std::memmove(rx.data(), rx.data() + at, rx_len - at);
-    rx_len -= at;
-    if (!reply.empty() && !conn.write_all(reply.data(), reply.size())) closed = true;
+    conn.consume(at);
+    if (!reply.empty() && !conn.write(reply.data(), reply.size())) closed = true;
   }
+  bool done() const { return closed || conn.closed(); }
+  // Waits for input or a send to finish (at most timeout_ns), then handles the input.
+  void wait(std::uint64_t timeout_ns) {
+    conn.wait(timeout_ns);
+    handle_input();
+  }
+
+ private:
+  std::vector<std::uint8_t> reply;
 };
 
 }  // namespace
@@ -131,19 +135,19 @@ int main(int argc, char** argv) {
   const bool tls = opt.has("tls");
   WOLFSSL_CTX* ctx = nullptr;
 
-  stream conn;
+  stream s;
   int version = 4, receive_maximum = 65535;
   if (opt.has("connect")) {
     std::string host; int port = 0;
     split_host_port(opt.get("connect"), host, port);
     if (tls) ctx = tls_client_ctx(opt.need("ca"), opt.get("cert"), opt.get("key"));
-    conn = stream::client(connect_tcp(host, port), ctx, "localhost");
+    s = stream::client(connect_tcp(host, port), ctx, "localhost");
     const auto c = encode_connect(opt.get("client-id", "mqbench-pub"), true, 4);
-    if (!conn.write_all(c.data(), c.size())) die("source: cannot send CONNECT");
+    if (!s.write_all(c.data(), c.size())) die("source: cannot send CONNECT");
     std::uint8_t ack[4];
     std::size_t got = 0;
     while (got < 4) {
-      const long r = conn.read(ack + got, 4 - got);
+      const long r = s.read(ack + got, 4 - got);
       if (r <= 0) die("source: no CONNACK");
       got += static_cast<std::size_t>(r);
     }
@@ -160,8 +164,8 @@ int main(int argc, char** argv) {
     const int afd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
     if (afd < 0) die("source: accept failed");
     tune_socket(afd);  // TCP_NODELAY is not inherited from the listening socket everywhere
-    conn = stream::server(afd, ctx);
-    if (conn.fd() < 0) die("source: TLS handshake failed");
+    s = stream::server(afd, ctx);
+    if (s.fd() < 0) die("source: TLS handshake failed");
     if (!opt.has("raw")) {
       // Handshake: CONNECT -> CONNACK, then SUBSCRIBE(s) -> SUBACK; start once subscriptions
       // have been quiet for 300 ms (the relay may send many SUBSCRIBEs for 100k mappings).
@@ -170,11 +174,11 @@ int main(int argc, char** argv) {
       bool connected = false;
       std::uint64_t last_sub = 0;
       timeval tv{0, 50000};
-      setsockopt(conn.fd(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      setsockopt(s.fd(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
       while (!stop_flag) {
-        if (last_sub != 0 && now_ns() - last_sub > 300000000ULL && !conn.pending()) break;
+        if (last_sub != 0 && now_ns() - last_sub > 300000000ULL && !s.pending()) break;
         if (len == buf.size()) buf.resize(buf.size() * 2);
-        const long r = conn.read(buf.data() + len, buf.size() - len);
+        const long r = s.read(buf.data() + len, buf.size() - len);
         if (r == 0) die("source: client closed during handshake");
         if (r < 0) continue;
         len += static_cast<std::size_t>(r);
@@ -207,14 +211,15 @@ int main(int argc, char** argv) {
         }
         std::memmove(buf.data(), buf.data() + at, len - at);
         len -= at;
-        if (!reply.empty() && !conn.write_all(reply.data(), reply.size())) die("source: send failed");
+        if (!reply.empty() && !s.write_all(reply.data(), reply.size())) die("source: send failed");
         (void)connected;
       }
       timeval none{0, 0};
-      setsockopt(conn.fd(), SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
+      setsockopt(s.fd(), SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
     }
   }
 
+  uring_conn conn(std::move(s));  // from here on, every byte goes through io_uring
   publisher pub(conn);
   pub.version = version;
   pub.qos = qos;
@@ -222,14 +227,17 @@ int main(int argc, char** argv) {
   pub.window = std::clamp<std::size_t>(pub.window, 1, 65000);
   pub.build(topics, payload, opt.get("topic-prefix", "bench/t/"));
 
-  // Send loop: fill a batch buffer with due messages, send it in one write.
+  // Send loop: fill a batch buffer with due messages and queue it; conn.wait() submits it (one
+  // send in flight, the next batch queued behind it) and reaps acks in the same io_uring_enter.
+  // Pacing sleeps with clock_nanosleep at the default timer slack, as before the move to io_uring:
+  // at 20,000 msgs/s that sends bursts of 2-3 messages (see bench/results/README.md).
   const std::size_t batch_max = std::max<std::size_t>(1, (256u << 10) / pub.templates[0].size());
   std::vector<std::uint8_t> out(batch_max * pub.templates[0].size() + 64 + topics);
   std::uint64_t seq = 0;
   const std::uint64_t t0 = now_ns();
   const double interval_ns = rate > 0 ? 1e9 / rate : 0;
-  bool send_failed = false;
-  while (!stop_flag && !pub.closed) {
+  constexpr std::uint64_t tick = 100000000ULL;  // longest blocking wait: then look at stop_flag
+  while (!stop_flag && !pub.done()) {
     const std::uint64_t now = now_ns();
     if (count != 0 && seq >= count) break;
     if (duration_ns != 0 && now - t0 >= duration_ns) break;
@@ -237,18 +245,17 @@ int main(int argc, char** argv) {
     if (count != 0) n = static_cast<std::size_t>(std::min<std::uint64_t>(n, count - seq));
     if (rate > 0) {
       const auto due = static_cast<std::uint64_t>(static_cast<double>(now - t0) / interval_ns) + 1;
-      if (due <= seq) {  // nothing due: wait for the next slot (or an ack)
+      if (due <= seq) {  // nothing due: wait for the next slot
         const auto next = t0 + static_cast<std::uint64_t>(static_cast<double>(seq) * interval_ns);
         const timespec ts{static_cast<time_t>(next / 1000000000ULL), static_cast<long>(next % 1000000000ULL)};
-        if (qos > 0) pub.poll_input(false);
         clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);
         continue;
       }
       n = static_cast<std::size_t>(std::min<std::uint64_t>(n, due - seq));
     }
-    pub.poll_input(false);
+    if (conn.queued() > 0) { pub.wait(tick); continue; }  // the previous batch waits for the socket
     if (qos > 0) {
-      while (pub.outstanding >= pub.window && !pub.closed && !stop_flag) pub.poll_input(true);
+      if (pub.outstanding >= pub.window) { pub.wait(tick); continue; }  // window full: wait for acks
       n = std::min(n, pub.window - pub.outstanding);
     }
     std::size_t len = 0;
@@ -271,18 +278,19 @@ int main(int argc, char** argv) {
       len += tpl.size();
       ++seq;
     }
-    if (!conn.write_all(out.data(), len)) { send_failed = true; break; }
+    if (!conn.write(out.data(), len)) break;
+    pub.wait(0);  // submit it now; reap what is there
   }
+  conn.flush(30000000000ULL);
+  const bool send_failed = conn.closed() && conn.unsent() > 0;
   const std::uint64_t t_sent = now_ns();
   if (qos > 0 && !send_failed) {
     const std::uint64_t drain_until = now_ns() + static_cast<std::uint64_t>(opt.num("drain-ms", 30000)) * 1000000ULL;
-    timeval tv{0, 100000};
-    setsockopt(conn.fd(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    while (pub.outstanding > 0 && !pub.closed && now_ns() < drain_until && !stop_flag) pub.poll_input(true);
+    while (pub.outstanding > 0 && !pub.done() && now_ns() < drain_until && !stop_flag) pub.wait(tick);
   }
   if (opt.has("connect")) {
     const std::uint8_t disc[2] = {DISCONNECT << 4, 0};
-    conn.write_all(disc, 2);
+    if (conn.write(disc, 2)) conn.flush(1000000000ULL);
   }
   const double secs = static_cast<double>(t_sent - t0) / 1e9;
   char line[512];
@@ -290,7 +298,7 @@ int main(int argc, char** argv) {
                 "{\"sent\":%llu,\"acked\":%llu,\"unacked\":%zu,\"secs\":%.3f,\"rate\":%.0f,\"closed\":%s}\n",
                 static_cast<unsigned long long>(seq), static_cast<unsigned long long>(pub.acked),
                 pub.outstanding, secs, secs > 0 ? static_cast<double>(seq) / secs : 0.0,
-                pub.closed || send_failed ? "true" : "false");
+                pub.done() || send_failed ? "true" : "false");
   if (opt.has("out")) {
     std::ofstream(opt.get("out")) << line;
   } else {
@@ -298,10 +306,6 @@ int main(int argc, char** argv) {
   }
   // Linger so a relay does not see its source vanish before the sink has drained.
   const std::uint64_t linger = now_ns() + static_cast<std::uint64_t>(opt.num("linger-ms", 0)) * 1000000ULL;
-  while (now_ns() < linger && !stop_flag) {
-    if (qos > 0) { timeval tv{0, 100000}; setsockopt(conn.fd(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv); pub.poll_input(true); }
-    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (pub.closed) break;
-  }
+  while (now_ns() < linger && !stop_flag && !pub.done()) pub.wait(tick);
   return 0;
 }
