@@ -2,6 +2,7 @@
 
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -169,6 +170,8 @@ WOLFSSL_CTX* tls_client_ctx(const std::string& ca, const std::string& cert, cons
   set_ciphers(ctx);
   return ctx;
 }
+
+void tls_thread_done() { wc_ecc_fp_free(); }
 
 stream::~stream() {
   if (ssl_ != nullptr) wolfSSL_free(ssl_);

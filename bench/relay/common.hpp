@@ -61,6 +61,10 @@ void tune_socket(int fd);  // TCP_NODELAY, 4 MiB socket buffers
 WOLFSSL_CTX* tls_server_ctx(const std::string& cert, const std::string& key, const std::string& ca);
 WOLFSSL_CTX* tls_client_ctx(const std::string& ca, const std::string& cert, const std::string& key);
 
+// Frees wolfSSL's per-thread ECC cache (Debian builds it with FP_ECC: a few MiB per thread that did
+// a handshake, freed only by the thread itself). Call at the end of every such thread.
+void tls_thread_done();
+
 // A connection, plain or TLS, on a blocking socket: the set-up phase of the source and the sink
 // (they then hand it to a uring_conn), and the TLS forwarder. read() returns >0 bytes, 0 on
 // orderly close, -1 on error or timeout (with SO_RCVTIMEO set, errno EAGAIN). write_all()

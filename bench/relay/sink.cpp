@@ -20,6 +20,9 @@
 #include "bench/relay/common.hpp"
 #include "bench/relay/uring_conn.hpp"
 
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -202,6 +205,7 @@ int main(int argc, char** argv) {
     ++live;
     threads.emplace_back([s = std::move(s), version, f = opt.get("subscribe", "#")]() mutable {
       connection(std::move(s), version, f);
+      tls_thread_done();
       --live;
     });
   } else {
@@ -220,6 +224,7 @@ int main(int argc, char** argv) {
           threads.emplace_back([fd, ctx] {
             stream s = stream::server(fd, ctx);
             if (s.fd() >= 0) connection(std::move(s), 4, "");
+            tls_thread_done();
             --live;
           });
         }
@@ -263,5 +268,7 @@ int main(int argc, char** argv) {
                 static_cast<double>(latency_all.percentile(100)) / 1e3);
   if (opt.has("out")) std::ofstream(opt.get("out")) << line; else std::fputs(line, stdout);
   if (opt.has("cdf")) latency_all.write_cdf(opt.get("cdf"));
+  tls_thread_done();
+  if (ctx != nullptr) wolfSSL_CTX_free(ctx);
   return 0;
 }

@@ -21,6 +21,9 @@
 #include "bench/relay/common.hpp"
 #include "bench/relay/uring_conn.hpp"
 
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -307,5 +310,7 @@ int main(int argc, char** argv) {
   // Linger so a relay does not see its source vanish before the sink has drained.
   const std::uint64_t linger = now_ns() + static_cast<std::uint64_t>(opt.num("linger-ms", 0)) * 1000000ULL;
   while (now_ns() < linger && !stop_flag && !pub.done()) pub.wait(tick);
+  tls_thread_done();
+  if (ctx != nullptr) wolfSSL_CTX_free(ctx);  // sessions hold a reference: freed with the last one
   return 0;
 }
