@@ -10,9 +10,10 @@
 #
 # What runs: the synthetic endpoints of bench/relay/ (mqbench_source floods, mqbench_sink acks and
 # measures loss and latency from the stamp in each payload), the raw byte forwarder (the limit),
-# mosquitto's bridge and brokers (the peer), and mqrelay. Every figure is the median of the runs,
-# with the min..max spread of msgs/s. Output in bench/results/: results.md (the table),
-# throughput.png, latency_cdf.png, results.csv (a quick or BENCH_ONLY run writes them to
+# mosquitto's bridge and brokers (the peer), and mqrelay. Every figure is the median of the runs
+# (taken round by round: run 1 of every row, then run 2, ...), with the min..max spread of
+# msgs/s. Output in bench/results/: results.md (the table), throughput.png, latency_cdf.png,
+# results.csv (a quick or BENCH_ONLY run writes them to
 # bench/results/quick/ instead, so it never overwrites a full run); raw files in bench/results/work/.
 # Everything listens on 127.0.0.1 only, every process runs under `timeout`, and the EXIT trap
 # kills what this script started.
@@ -365,14 +366,18 @@ RAW=$WORK/raw.tsv
 : >"$RAW"
 n=0
 T0=$(date +%s)
-for r in "${SELECTED[@]}"; do
-  eval "set -- $r"
-  ROW=$1; label=$3; sys=$4
-  if [ "$sys" = mqrelay ] && [ ! -x "$RELAY" ]; then
-    printf '%s\tfail\tmqrelay binary missing\n' "$ROW" >>"$RAW"; n=$((n + RUNS)); continue
-  fi
-  for run in $(seq 1 "$RUNS"); do
+# Run-major order: run 1 of every row, then run 2 of every row, ... The machine drifts by 10-20 %
+# over minutes (more in the brokers rows); this way every row's median is taken over the same
+# stretch of time, and rows that are compared (mqrelay and the bridge) run next to each other
+# in every round instead of one's three runs before the other's.
+for ((run = 1; run <= RUNS; run++)); do
+  for r in "${SELECTED[@]}"; do
+    eval "set -- $r"
+    ROW=$1; label=$3; sys=$4
     n=$((n + 1))
+    if [ "$sys" = mqrelay ] && [ ! -x "$RELAY" ]; then
+      printf '%s\tfail\tmqrelay binary missing\n' "$ROW" >>"$RAW"; continue
+    fi
     printf '\r\033[K[%d/%d %ds] %-40s run %d/%d' "$n" "$TOTAL" $(( $(date +%s) - T0 )) "$label" "$run" "$RUNS" >&2
     # not in $(...): a subshell would hide its processes from the EXIT trap
     if run_once "$4" "$5" "$6" "$7" "$8" "$9" "${10}" "${11}" "${12}" "${13}" "$run" >"$WORK/res"; then
