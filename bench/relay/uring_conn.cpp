@@ -25,10 +25,10 @@ uring_conn::uring_conn(stream s) : s_(std::move(s)) {
     if (const int r = io_uring_queue_init_params(8, &ring_, &q); r != 0)
       die(std::string("io_uring setup failed: ") + std::strerror(-r));
   }
-  in_.resize(kBuffer);
+  in_.b.resize(kBuffer);
   tls_ = s_.ssl() != nullptr;
   if (tls_) {
-    cin_.resize(kBuffer);
+    cin_.b.resize(kBuffer);
     WOLFSSL* ssl = s_.ssl();
     wolfSSL_SSLSetIORecv(ssl, on_tls_recv);
     wolfSSL_SSLSetIOSend(ssl, on_tls_send);
@@ -40,13 +40,24 @@ uring_conn::uring_conn(stream s) : s_(std::move(s)) {
 
 uring_conn::~uring_conn() { io_uring_queue_exit(&ring_); }
 
+void uring_conn::rx_buffer::make_room(std::size_t min_free) {
+  if (off == len) off = len = 0;  // all read: start over at the front, nothing to move
+  if (b.size() - len >= min_free) return;
+  if (off > 0) {
+    std::memmove(b.data(), b.data() + off, len - off);
+    len -= off;
+    off = 0;
+  }
+  if (b.size() - len < min_free) b.resize(std::max(b.size() * 2, len + min_free));
+}
+
 int uring_conn::on_tls_recv(WOLFSSL*, char* buf, int sz, void* ctx) {
   auto* c = static_cast<uring_conn*>(ctx);
-  const std::size_t avail = c->cin_len_ - c->cin_off_;
+  const std::size_t avail = c->cin_.len - c->cin_.off;
   if (avail == 0) return c->peer_eof_ ? WOLFSSL_CBIO_ERR_CONN_CLOSE : WOLFSSL_CBIO_ERR_WANT_READ;
   const std::size_t n = std::min(avail, static_cast<std::size_t>(sz));
-  std::memcpy(buf, c->cin_.data() + c->cin_off_, n);
-  c->cin_off_ += n;
+  std::memcpy(buf, c->cin_.b.data() + c->cin_.off, n);
+  c->cin_.off += n;
   return static_cast<int>(n);
 }
 
@@ -91,18 +102,10 @@ bool uring_conn::write(const void* p, std::size_t n) {
 
 void uring_conn::arm() {
   if (!recv_busy_ && !closed_ && !peer_eof_) {
-    // No recv in flight: the buffer may move. Compact, grow when short of room, receive behind.
-    std::vector<std::uint8_t>& b = tls_ ? cin_ : in_;
-    std::size_t& off = tls_ ? cin_off_ : in_off_;
-    std::size_t& len = tls_ ? cin_len_ : in_len_;
-    if (off > 0) {
-      std::memmove(b.data(), b.data() + off, len - off);
-      len -= off;
-      off = 0;
-    }
-    if (b.size() - len < kMinFree) b.resize(std::max(b.size() * 2, len + kMinFree));
+    rx_buffer& r = tls_ ? cin_ : in_;
+    r.make_room(kMinFree);  // no recv in flight: the buffer may move
     io_uring_sqe* s = sqe();
-    io_uring_prep_recv(s, s_.fd(), b.data() + len, b.size() - len, 0);
+    io_uring_prep_recv(s, s_.fd(), r.free_data(), r.free_size(), 0);
     io_uring_sqe_set_data64(s, kRecv);
     recv_busy_ = true;
   }
@@ -119,18 +122,10 @@ void uring_conn::arm() {
 
 void uring_conn::decrypt() {
   for (;;) {
-    if (in_off_ > 0 && in_off_ == in_len_) in_off_ = in_len_ = 0;
-    if (in_.size() - in_len_ < kMinFree) {
-      if (in_off_ > 0) {
-        std::memmove(in_.data(), in_.data() + in_off_, in_len_ - in_off_);
-        in_len_ -= in_off_;
-        in_off_ = 0;
-      }
-      if (in_.size() - in_len_ < kMinFree) in_.resize(std::max(in_.size() * 2, in_len_ + kMinFree));
-    }
-    const int r = wolfSSL_read(s_.ssl(), in_.data() + in_len_, static_cast<int>(in_.size() - in_len_));
+    in_.make_room(kMinFree);  // with TLS the kernel never writes into in_
+    const int r = wolfSSL_read(s_.ssl(), in_.free_data(), static_cast<int>(in_.free_size()));
     if (r > 0) {
-      in_len_ += static_cast<std::size_t>(r);
+      in_.len += static_cast<std::size_t>(r);
       continue;
     }
     const int err = wolfSSL_get_error(s_.ssl(), r);
@@ -147,7 +142,7 @@ void uring_conn::decrypt() {
 void uring_conn::on_recv(int res) {
   recv_busy_ = false;
   if (res > 0) {
-    (tls_ ? cin_len_ : in_len_) += static_cast<std::size_t>(res);
+    (tls_ ? cin_ : in_).len += static_cast<std::size_t>(res);
     if (tls_) decrypt();
     return;
   }

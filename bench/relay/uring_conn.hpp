@@ -35,9 +35,9 @@ class uring_conn {
   uring_conn& operator=(const uring_conn&) = delete;
 
   // Received bytes not yet consumed (decrypted with TLS). consume() drops n from the front.
-  std::uint8_t* data() { return in_.data() + in_off_; }
-  std::size_t size() const { return in_len_ - in_off_; }
-  void consume(std::size_t n) { in_off_ += n; }
+  std::uint8_t* data() { return in_.b.data() + in_.off; }
+  std::size_t size() const { return in_.len - in_.off; }
+  void consume(std::size_t n) { in_.off += n; }
 
   // Queues bytes to be sent by the next wait() (encrypts them right away with TLS).
   // False when the connection has failed.
@@ -70,11 +70,18 @@ class uring_conn {
   stream s_;
   io_uring ring_{};
   bool tls_ = false;
-  // Plain input: [in_off_, in_len_) unread. With TLS, ciphertext lands in cin_ first.
-  std::vector<std::uint8_t> in_;
-  std::size_t in_off_ = 0, in_len_ = 0;
-  std::vector<std::uint8_t> cin_;
-  std::size_t cin_off_ = 0, cin_len_ = 0;
+  // A receive buffer: [off, len) unread, [len, size) free.
+  struct rx_buffer {
+    std::vector<std::uint8_t> b;
+    std::size_t off = 0, len = 0;
+    // At least min_free bytes free behind len: drops what was read, compacts, then grows, only
+    // as far as needed. Moves the buffer: never while the kernel writes into it.
+    void make_room(std::size_t min_free);
+    std::uint8_t* free_data() { return b.data() + len; }
+    std::size_t free_size() const { return b.size() - len; }
+  };
+  rx_buffer in_;   // plain input (decrypted with TLS)
+  rx_buffer cin_;  // TLS only: the ciphertext the kernel receives, which wolfSSL reads
   bool recv_busy_ = false, closed_ = false, peer_eof_ = false;
   // Output: out_ collects, sending_ is in flight (sent_ bytes of it done).
   std::vector<std::uint8_t> out_, sending_;
