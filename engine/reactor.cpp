@@ -121,6 +121,10 @@ void reactor::run() {
   // Timers of this thread fire on time: the default slack of 50 us would double the coalescing
   // window (and every keep-alive or retry deadline is late by up to that much).
   prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+  // "mqrelay-local", "mqrelay-iotcore" in top -H, ps -L and /proc/PID/task/TID/comm (15 bytes max).
+  const std::string thread_name = ("mqrelay-" + name_).substr(0, 15);
+  prctl(PR_SET_NAME, thread_name.c_str(), 0, 0, 0);
+  tid_.store(static_cast<int>(::syscall(SYS_gettid)), std::memory_order_relaxed);
   arm_wake();
   std::uint64_t last_warn = 0;
   while (!quit_.load(std::memory_order_relaxed)) {

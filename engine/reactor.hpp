@@ -62,6 +62,9 @@ class reactor {
 
   const std::string& name() const noexcept { return name_; }
 
+  // The kernel thread id of the loop's thread (0 before run()), for engine/colocation.hpp.
+  int thread_id() const noexcept { return tid_.load(std::memory_order_relaxed); }
+
  private:
   struct wake_op final : op {
     reactor* r;
@@ -93,6 +96,7 @@ class reactor {
   std::atomic<bool> posted_{false};
   std::atomic<bool> wake_sent_{false};
   std::atomic<bool> quit_{false};
+  std::atomic<int> tid_{0};
 };
 
 }  // namespace mqrelay::engine

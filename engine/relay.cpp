@@ -18,6 +18,8 @@
 #include "engine/covering.hpp"
 #include "engine/link.hpp"
 #include "engine/log.hpp"
+// after context.hpp: liburing (through reactor.hpp) defines BLOCK_SIZE, a name concurrentqueue.h uses
+#include "engine/colocation.hpp"
 #include "engine/reactor.hpp"
 #include "tls/tls_session.hpp"
 
@@ -288,6 +290,9 @@ int run(const config::config& cfg) {
   for (const auto& m : cfg.mappings)
     LOG_INFO("route %s: %s %s -> %s%s%s", m.name.c_str(), config::endpoint_name(m.source), m.topic.c_str(),
              config::endpoint_name(m.target), m.target_topic_prefix.empty() ? "" : " prefix=", m.target_topic_prefix.c_str());
+
+  colocation placement(*local_reactor, *iot_reactor);
+  if (placement.enabled()) local_reactor->add_handler(&placement);
 
   std::thread t_local([&] { local_reactor->run(); });
   std::thread t_iot([&] { iot_reactor->run(); });
