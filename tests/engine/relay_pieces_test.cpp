@@ -55,6 +55,19 @@ TEST(MessagePool, CopiesTopicPropertiesAndPayloadIntoOneBlock) {
   pool.recycle(m);
 }
 
+// The spooler is charged per block: a 64 B telemetry message with a 20 B topic must take the
+// smallest block (128 B) so that spooler.maxSizeInBytes holds as many of them as it can.
+TEST(MessagePool, SmallTelemetryTakesTheSmallestBlock) {
+  static_assert(sizeof(message) <= 40, "the header grew: small messages no longer fit 128 B");
+  message_pool pool;
+  message* small = pool.make(20, 0, 64);
+  message* larger = pool.make(20, 0, 100);
+  EXPECT_LT(small->alloc_bytes, larger->alloc_bytes);
+  EXPECT_LE(small->alloc_bytes, 128u + 96u);  // block + the accounting overhead
+  pool.recycle(small);
+  pool.recycle(larger);
+}
+
 TEST(MessagePool, ReusesFreedBlocksOfTheSameClass) {
   message_pool pool;
   message* a = pool.make(10, 0, 64);
