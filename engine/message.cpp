@@ -36,7 +36,7 @@ message* message_pool::make(std::size_t topic_len, std::size_t props_len, std::s
   auto* m = new (mem) message();
   // The spooler counts what a message really costs: its block, malloc's header, and the
   // delivery records that point at it in queues and in-flight tables (measured: peak RSS in the
-  // flood benchmarks, bench/run.sh; with the 128 B class, 64 left the QoS 0 flood at 76-86 MiB
+  // flood benchmarks, bench/run.sh; with the 128 B class, 64 left the QoS 0 flood at 74-84 MiB
   // for a 64 MiB spooler, 96 gives 65-72 MiB).
   m->alloc_bytes = static_cast<std::uint32_t>(bytes + kAccountingOverhead);
   m->size_class = static_cast<std::uint8_t>(c);

@@ -149,8 +149,8 @@ int run(const config::config& cfg) {
   // One malloc arena for the whole process. Messages come from the source link's pool and its
   // thread; with glibc's default a second arena grows for the other reactor thread's buffers and
   // queue blocks and keeps what it freed. Measured, QoS 0 flood into the TLS sink with a 64 MiB
-  // spooler (bench/run.sh relay-q0, 3 runs each, side by side): peak RSS 77.3-93.7 MiB with
-  // per-thread arenas, 77.6-80.1 MiB with one (the benchmark's bound: spooler + 16 MiB = 80 MiB);
+  // spooler (bench/run.sh relay-q0, 3 runs each, side by side): peak RSS 75.5-91.5 MiB with
+  // per-thread arenas, 75.8-78.3 MiB with one (the benchmark's bound: spooler + 16 MiB = 80 MiB);
   // msgs/s within the runs' spread. Small allocations stay lock-free in glibc's per-thread cache.
   mallopt(M_ARENA_MAX, 1);
   if (std::string why = reactor::probe(); !why.empty()) {
