@@ -143,7 +143,11 @@ void colocation::poll(std::uint64_t now_ns) {
       if (c < 0 || c >= 1024 || (allowed_[static_cast<unsigned>(c) / 64] >> (c % 64) & 1) == 0) return;
       mask one{};
       one[static_cast<unsigned>(c) / 64] = std::uint64_t{1} << (c % 64);
-      if (apply(one)) gathered_.store(true, std::memory_order_relaxed); else apply(allowed_);
+      if (!apply(one)) {
+        apply(allowed_);  // one thread may already be narrowed: undo
+        return;
+      }
+      gathered_.store(true, std::memory_order_relaxed);
       LOG_DEBUG("colocation: reactor threads gathered on CPU %d (ran %u %% of one CPU)", c, run_pct);
       return;
     }

@@ -42,7 +42,8 @@ struct message {
 
 // Per-source-link allocator of messages in power-of-two size classes (128 B .. 1 MiB; larger
 // ones come straight from malloc). 128 B holds the 40 B header, a short topic and a 64 B payload:
-// typical telemetry costs half the block (and the spooler charge) of a 256 B smallest class. Free blocks are kept for reuse up to `cache_limit` bytes.
+// typical telemetry costs half the block (and the spooler charge) of a 256 B smallest class.
+// Free blocks are kept for reuse up to `cache_limit` bytes.
 // Not thread-safe: only the owning source link's thread calls it.
 class message_pool {
  public:

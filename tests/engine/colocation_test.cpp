@@ -15,10 +15,9 @@
 namespace mqrelay::engine {
 namespace {
 
-using action = colocation_policy::action;
-constexpr std::uint64_t ms = 1000000;
-
 using P = colocation_policy;
+using action = P::action;
+constexpr std::uint64_t ms = 1000000;
 
 TEST(ColocationPolicy, GathersOnlyAfterALightSpell) {
   P p;

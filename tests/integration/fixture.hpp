@@ -122,6 +122,14 @@ class RelayTest : public ::testing::Test {
     return false;
   }
 
+  // Device and cloud app subscribe to everything ("#", QoS 1), then the relay must be up on the
+  // seed's routes in both directions. Call as ASSERT_NO_FATAL_FAILURE(subscribe_all_and_expect_routes_up(...)).
+  void subscribe_all_and_expect_routes_up(mqtt_client& dev, mqtt_client& app) {
+    ASSERT_EQ(dev.subscribe("#", 1), 1);
+    ASSERT_EQ(app.subscribe("#", 1), 1);
+    expect_seed_routes_up(dev, app);
+  }
+
   // The relay is up on the seed's routes in both directions (device/cloud subscribed to "#").
   void expect_seed_routes_up(mqtt_client& dev, mqtt_client& app) {
     ASSERT_TRUE(probe(dev, "clients/dev1/hello/world", app)) << "nothing relayed LocalMqtt -> IotCore within 30 s";

@@ -56,9 +56,7 @@ TEST_F(RelayTest, LightTrafficKeepsBothReactorThreadsOnOneAllowedCpu) {
   start_relay(base_config());
   auto dev = device();
   auto app = cloud_app();
-  ASSERT_EQ(dev->subscribe("#", 1), 1);
-  ASSERT_EQ(app->subscribe("#", 1), 1);
-  expect_seed_routes_up(*dev, *app);
+  ASSERT_NO_FATAL_FAILURE(subscribe_all_and_expect_routes_up(*dev, *app));
   const pid_t pid = relay_->proc()->pid();
 
   std::string seen;

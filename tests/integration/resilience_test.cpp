@@ -91,9 +91,7 @@ TEST_F(RelayTest, LocalBrokerRestartedRelayingResumes) {
   start_relay(base_config());
   auto dev = device("device-persistent", 4, /*persistent=*/true);
   auto app = cloud_app();
-  ASSERT_EQ(dev->subscribe("#", 1), 1);
-  ASSERT_EQ(app->subscribe("#", 1), 1);
-  expect_seed_routes_up(*dev, *app);
+  ASSERT_NO_FATAL_FAILURE(subscribe_all_and_expect_routes_up(*dev, *app));
   std::string why;
   ASSERT_TRUE(local_->restart(why)) << why;
   ASSERT_TRUE(dev->wait_connected(15s));
@@ -123,9 +121,7 @@ TEST_F(RelayTest, StartedBeforeTheBrokers) {
   ASSERT_TRUE(cloud_->start_on(cloud_port, why)) << why;
   auto dev = device();
   auto app = cloud_app();
-  ASSERT_EQ(dev->subscribe("#", 1), 1);
-  ASSERT_EQ(app->subscribe("#", 1), 1);
-  expect_seed_routes_up(*dev, *app);
+  ASSERT_NO_FATAL_FAILURE(subscribe_all_and_expect_routes_up(*dev, *app));
   expect_clean_stop();
 }
 

@@ -13,9 +13,7 @@ TEST_F(RelayTest, SeedMappingsBothWays) {
   start_relay(base_config());
   auto dev = device();
   auto app = cloud_app();
-  ASSERT_EQ(dev->subscribe("#", 1), 1);
-  ASSERT_EQ(app->subscribe("#", 1), 1);
-  expect_seed_routes_up(*dev, *app);
+  ASSERT_NO_FATAL_FAILURE(subscribe_all_and_expect_routes_up(*dev, *app));
 
   ASSERT_TRUE(dev->publish("clients/dev1/hello/world", "hello", 1));
   ASSERT_TRUE(dev->publish("clients/dev1/hello/world/event", "event", 1));
@@ -118,9 +116,7 @@ TEST_F(RelayTest, Qos0PublishArrivesAsQos1) {
   start_relay(base_config());
   auto dev = device();
   auto app = cloud_app();
-  ASSERT_EQ(dev->subscribe("#", 1), 1);
-  ASSERT_EQ(app->subscribe("#", 1), 1);
-  expect_seed_routes_up(*dev, *app);
+  ASSERT_NO_FATAL_FAILURE(subscribe_all_and_expect_routes_up(*dev, *app));
   ASSERT_TRUE(dev->publish("clients/dev1/hello/world/event", "qos0", 0));
   ASSERT_TRUE(app->wait_for([](auto& in) { return !real(in, "clients/dev1/hello/world/event").empty(); }, 10s));
   EXPECT_EQ(real(app->messages(), "clients/dev1/hello/world/event")[0].qos, 1)
@@ -140,9 +136,7 @@ TEST_F(RelayTest, Mqtt5UserPropertiesBothWays) {
   start_relay(cfg);
   auto dev = device("device5", 5);
   auto app = cloud_app("cloud-app5", 5);
-  ASSERT_EQ(dev->subscribe("#", 1), 1);
-  ASSERT_EQ(app->subscribe("#", 1), 1);
-  expect_seed_routes_up(*dev, *app);
+  ASSERT_NO_FATAL_FAILURE(subscribe_all_and_expect_routes_up(*dev, *app));
   const user_properties up = {{"device", "dev1"}, {"k", "v1"}, {"k", "v2"}, {"unicode", "\xc3\xa9t\xc3\xa9"}};
   const user_properties down = {{"request-id", "42"}, {"empty", ""}};
   ASSERT_TRUE(dev->publish("clients/dev1/hello/world/event", "up", 1, false, up));
