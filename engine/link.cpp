@@ -63,6 +63,12 @@ link::link(reactor& r, relay_context& ctx, link_settings s, std::size_t index)
   cancel_op_.kind = op_kind::cancel;
   backoff_ms_ = s_.min_backoff_ms;
   keep_alive_s_ = s_.keep_alive_s;
+  // Publishes leave a packet id for each SUBSCRIBE packet this link sends (they can all be in
+  // flight at once, next to a full window of publishes, after a reconnect).
+  if (s_.max_filters_per_subscribe > 0) {
+    const std::size_t packets = (s_.subscriptions.size() + s_.max_filters_per_subscribe - 1) / s_.max_filters_per_subscribe;
+    ids_for_publish_ = 65535 - static_cast<std::uint32_t>(std::min<std::size_t>(packets, 32767));
+  }
 }
 
 link::~link() {
@@ -444,12 +450,15 @@ void link::send_subscriptions() {
       batch.push_back(o);
     }
     const std::uint16_t pid = alloc_packet_id();
+    if (pid == 0) {  // only with over 32,767 SUBSCRIBE packets and a full window of publishes
+      LOG_ERROR("%s: no packet id free for SUBSCRIBE: %zu of %zu filters not subscribed", s_.name.c_str(),
+                subs.size() - i, subs.size());
+      return;
+    }
+    track(pid, slot_kind::subscribe, now_ns());
     slot& sl = slots_[pid];
-    sl.kind = slot_kind::subscribe;
-    sl.sent_ns = now_ns();
     sl.first_sub = static_cast<std::uint16_t>(i);
     sl.sub_count = static_cast<std::uint16_t>(n);
-    order_.push_back(pid);
     const std::size_t sz = codec::subscribe_size(batch, s_.version);
     byte_buffer& o = out();
     const std::size_t at = o.size();
@@ -479,7 +488,7 @@ void link::handle_suback(const codec::frame& f) {
     if (rc >= 0x80) LOG_ERROR("%s: the broker refused the subscription to '%s' (code 0x%02x)", s_.name.c_str(), filter.c_str(), rc);
     else LOG_INFO("%s: subscribed to '%s' (QoS %u)", s_.name.c_str(), filter.c_str(), rc);
   }
-  sl.kind = slot_kind::none;
+  untrack(v.packet_id);
 }
 
 // ---------------------------------------------------------------- source role
@@ -646,12 +655,36 @@ void link::deliver(moodycamel::ProducerToken& tok, const delivery& d) {
   }
 }
 
+// A free packet id, or 0 when all 65,535 are in use.
 std::uint16_t link::alloc_packet_id() {
+  if (ids_used_ >= 65535) return 0;
   for (;;) {
     const std::uint16_t pid = next_pid_;
     next_pid_ = static_cast<std::uint16_t>(next_pid_ == 65535 ? 1 : next_pid_ + 1);
     if (slots_[pid].kind == slot_kind::none) return pid;
   }
+}
+
+void link::track(std::uint16_t pid, slot_kind kind, std::uint64_t now) noexcept {
+  slot& sl = slots_[pid];
+  sl.kind = kind;
+  sl.sent_ns = now;
+  sl.prev = newest_;
+  sl.next = 0;
+  if (newest_) slots_[newest_].next = pid;
+  else oldest_ = pid;
+  newest_ = pid;
+  ++ids_used_;
+}
+
+void link::untrack(std::uint16_t pid) noexcept {
+  slot& sl = slots_[pid];
+  if (sl.prev) slots_[sl.prev].next = sl.next;
+  else oldest_ = sl.next;
+  if (sl.next) slots_[sl.next].prev = sl.prev;
+  else newest_ = sl.prev;
+  sl.kind = slot_kind::none;
+  --ids_used_;
 }
 
 void link::finish_delivery(const delivery& d) {
@@ -668,12 +701,11 @@ void link::release_for_exit() {
   }
   for (const delivery& d : backlog_) finish_delivery(d);
   backlog_.clear();
-  for (std::uint16_t pid : order_) {
-    slot& sl = slots_[pid];
-    if (sl.kind == slot_kind::publish) finish_delivery(sl.d);
-    sl.kind = slot_kind::none;
+  while (oldest_) {
+    const std::uint16_t pid = oldest_;
+    if (slots_[pid].kind == slot_kind::publish) finish_delivery(slots_[pid].d);
+    untrack(pid);
   }
-  order_.clear();
   in_flight_ = 0;
 }
 
@@ -692,7 +724,7 @@ void link::drop_delivery(const delivery& d) {
 }
 
 bool link::can_send_more(std::size_t bytes, std::uint64_t now) {
-  if (in_flight_ >= window_) return false;
+  if (in_flight_ >= window_ || in_flight_ >= ids_for_publish_) return false;
   if (s_.max_pub_per_s == 0 && s_.max_bytes_per_s == 0) return true;
   if (tokens_at_ == 0) {
     tokens_at_ = now;
@@ -737,13 +769,10 @@ bool link::send_publish(const delivery& d, std::uint64_t now) {
     return true;
   }
   if (!can_send_more(m->payload_len, now)) return false;
-  const std::uint16_t pid = alloc_packet_id();
+  const std::uint16_t pid = alloc_packet_id();  // not 0: can_send_more() keeps in_flight_ < ids_for_publish_
   p.packet_id = pid;
-  slot& sl = slots_[pid];
-  sl.d = d;
-  sl.sent_ns = now;
-  sl.kind = slot_kind::publish;
-  order_.push_back(pid);
+  track(pid, slot_kind::publish, now);
+  slots_[pid].d = d;
   ++in_flight_;
   byte_buffer& o = out();
   const std::size_t at = o.size();
@@ -754,12 +783,13 @@ bool link::send_publish(const delivery& d, std::uint64_t now) {
 }
 
 void link::resend_in_flight() {
-  std::deque<std::uint16_t> live;
-  for (std::uint16_t pid : order_) {
+  std::size_t resent = 0;
+  const std::uint64_t now = now_ns();
+  for (std::uint16_t pid = oldest_, next = 0; pid != 0; pid = next) {
     slot& sl = slots_[pid];
-    if (sl.kind == slot_kind::none) continue;
+    next = sl.next;
     if (sl.kind == slot_kind::subscribe) {  // re-sent by send_subscriptions() when needed
-      sl.kind = slot_kind::none;
+      untrack(pid);
       continue;
     }
     message* m = sl.d.m;
@@ -778,11 +808,10 @@ void link::resend_in_flight() {
     const std::size_t at = o.size();
     const std::size_t w = codec::encode_publish(o.append(sz), p, s_.version);
     o.shrink_to(at + w);
-    sl.sent_ns = now_ns();
-    live.push_back(pid);
+    sl.sent_ns = now;
+    ++resent;
   }
-  if (!live.empty()) LOG_INFO("%s: resending %zu unacknowledged publishes", s_.name.c_str(), live.size());
-  order_.swap(live);
+  if (resent) LOG_INFO("%s: resending %zu unacknowledged publishes", s_.name.c_str(), resent);
 }
 
 void link::handle_puback(const codec::frame& f) {
@@ -796,18 +825,19 @@ void link::handle_puback(const codec::frame& f) {
     LOG_DEBUG("%s: PUBACK for unknown packet id %u", s_.name.c_str(), a.packet_id);
     return;
   }
-  sl.kind = slot_kind::none;
+  const delivery d = sl.d;
+  untrack(a.packet_id);
   --in_flight_;
   if (a.reason_code >= 0x80) {
     ctx_.ctr.refused_by_target.fetch_add(1, std::memory_order_relaxed);
-    message* m = sl.d.m;
+    message* m = d.m;
     if (ctx_.once.first("refused:" + s_.name + std::string(m->topic())))
       LOG_WARN("%s: the broker refused a message on '%.*s' (PUBACK reason 0x%02x); counted (logged once per topic)",
                s_.name.c_str(), static_cast<int>(m->topic().size()), m->topic().data(), a.reason_code);
   } else {
     ctx_.ctr.delivered.fetch_add(1, std::memory_order_relaxed);
   }
-  finish_delivery(sl.d);
+  finish_delivery(d);
 }
 
 void link::drain_inbox(std::uint64_t now) {
@@ -924,8 +954,7 @@ void link::poll(std::uint64_t now) {
     arm_recv();
   }
   // Keep alive and acknowledgement timeouts.
-  while (!order_.empty() && slots_[order_.front()].kind == slot_kind::none) order_.pop_front();
-  if (!order_.empty() && now > slots_[order_.front()].sent_ns + std::uint64_t{s_.ack_timeout_ms} * kMs) {
+  if (oldest_ && now > slots_[oldest_].sent_ns + std::uint64_t{s_.ack_timeout_ms} * kMs) {
     fail("no acknowledgement from %s:%u within %u s", s_.host.c_str(), s_.port, s_.ack_timeout_ms / 1000);
     return;
   }

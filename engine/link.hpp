@@ -112,6 +112,7 @@ class link final : public poll_handler {
     slot_kind kind;
     std::uint16_t first_sub;  // subscribe: index of the first filter in s_.subscriptions
     std::uint16_t sub_count;
+    std::uint16_t prev, next;  // the send-order list (packet ids; 0 = none)
   };
 
   void on_complete(op_kind k, int res, std::uint32_t flags);
@@ -141,6 +142,8 @@ class link final : public poll_handler {
   bool can_send_more(std::size_t bytes, std::uint64_t now);
   bool send_publish(const delivery& d, std::uint64_t now);
   std::uint16_t alloc_packet_id();
+  void track(std::uint16_t pid, slot_kind kind, std::uint64_t now) noexcept;
+  void untrack(std::uint16_t pid) noexcept;
   void finish_delivery(const delivery& d);
   void drop_delivery(const delivery& d);
 
@@ -198,7 +201,14 @@ class link final : public poll_handler {
   };
   // By packet id. calloc'ed: the kernel maps zero pages lazily, so only slots in use count in RSS.
   std::unique_ptr<slot[], free_delete> slots_;
-  std::deque<std::uint16_t> order_;  // packet ids in send order (lazily pruned)
+  // Packet ids in use, oldest sent first: a doubly linked list threaded through slots_ (MQTT
+  // never uses packet id 0, so 0 ends it). Adding and removing are O(1) and allocate nothing;
+  // each id is in it at most once. (A deque of ids pruned lazily from the front kept an id acked
+  // and reused behind an older one: it grew to millions of entries under a 65,535 window and
+  // resent such ids twice after a reconnect.)
+  std::uint16_t oldest_ = 0, newest_ = 0;
+  std::uint32_t ids_used_ = 0;
+  std::uint32_t ids_for_publish_ = 65535;  // the rest is kept for this link's SUBSCRIBE packets
   std::uint32_t in_flight_ = 0;
   std::uint32_t window_ = 0;
   std::uint16_t next_pid_ = 1;

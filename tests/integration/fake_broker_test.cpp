@@ -215,5 +215,95 @@ TEST_F(FakeLocal, MissingPubackResentWithDupAfterReconnect) {
   expect_clean_stop();
 }
 
+// ---- packet ids wrap while the oldest stays unacknowledged ----
+// The relay numbers its packets 1, 2, ... 65535 and then reuses the ids that are free. Here the
+// local broker never acknowledges the first publish and, once the ids have wrapped, the next four;
+// it acknowledges everything else, then drops the connection. After the reconnect exactly those
+// five are sent again, each once, oldest first, with DUP set. (The send-order list was once a
+// deque pruned only from its front: with the first publish stuck there it also kept the
+// acknowledged first uses of the reused ids, and sent those ids twice after a reconnect.)
+namespace wrap {
+constexpr int kAfterWrap = 4;
+// Conn 0's publishes in order: which ones the fake broker leaves unacknowledged.
+std::vector<bool> withheld(const std::vector<std::uint16_t>& ids) {
+  std::vector<bool> w;
+  bool wrapped = false;
+  int after = 0;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0 && ids[i] <= ids[i - 1]) wrapped = true;
+    const bool hold = i == 0 || (wrapped && after < kAfterWrap);
+    if (wrapped && hold) ++after;
+    w.push_back(hold);
+  }
+  return w;
+}
+}  // namespace wrap
+
+TEST_F(FakeLocal, IdsWrappedBehindAStuckPublishAreResentOnce) {
+  // One SUBSCRIBE (id 1, acknowledged), then the publishes: the first gets id 2 and is held, the
+  // next 65,533 use ids 3..65535, and four more reuse ids 1, 3, 4, 5.
+  constexpr int kTotal = 1 + 65533 + wrap::kAfterWrap;
+  const auto payload = [](int i) {
+    std::string s = "m";  // (GCC 12 warns wrongly on "m" + std::to_string(i): -Wrestrict)
+    s += std::to_string(i);
+    return s;
+  };
+  // The app publishes faster than the chain drains (PUBACKs to the cloud wait for the local
+  // broker's): the cloud broker must queue them all, not drop past its default 1,000.
+  cloud_ = std::make_unique<mosquitto_broker>(broker_options{.tls = true, .extra_conf = "max_queued_messages 0\n"});
+  cloud_->start();
+  fake_ = std::make_unique<fake_broker>([](fake_connection& c) {
+    if (!c.expect_connect()) return;
+    c.send(fake_wire::connack(0, /*session_present=*/c.index() > 0, c.v5()));
+    if (c.index() > 0 || !c.serve_until_subscribed()) return;
+    std::vector<std::uint16_t> ids;
+    int held_after_wrap = 0;
+    while (held_after_wrap < wrap::kAfterWrap) {
+      auto p = c.read(20s);
+      if (!p) return;
+      if (p->type == mqtt_type::pingreq) c.send(fake_wire::pingresp());
+      if (p->type != mqtt_type::publish) continue;
+      ids.push_back(p->packet_id());
+      const std::vector<bool> w = wrap::withheld(ids);
+      if (!w.back()) c.send(fake_wire::puback(p->packet_id()));
+      else if (ids.size() > 1) ++held_after_wrap;
+    }
+    c.close();
+  });
+  start_relay_on(*fake_, "mqtt3", /*ack_timeout_s=*/120);
+  const auto until = std::chrono::steady_clock::now() + 20s;
+  while (relay_->log().find("iotcore: subscribed to") == std::string::npos && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(50ms);
+  ASSERT_NE(relay_->log().find("iotcore: subscribed to"), std::string::npos) << "the relay never subscribed at the cloud";
+  auto app = cloud_app();
+  for (int i = 0; i < kTotal; ++i) ASSERT_TRUE(app->publish(kResponse, payload(i), 1));
+  ASSERT_TRUE(app->wait_all_published(60s)) << "the cloud app could not publish " << kTotal << " messages";
+
+  const auto resent_of = [](const std::vector<fake_packet>& r) {
+    std::vector<std::pair<std::uint16_t, std::string>> v;
+    for (const auto& p : r)
+      if (p.type == mqtt_type::publish && p.conn >= 1 && p.dup()) v.emplace_back(p.packet_id(), p.payload());
+    return v;
+  };
+  const bool five = fake_->wait_for([&](auto& r) { return resent_of(r).size() >= 5; }, 60s);
+  std::this_thread::sleep_for(1s);  // a duplicate would follow at once
+  const auto all = fake_->received();
+  std::vector<std::uint16_t> ids0;
+  std::vector<std::pair<std::uint16_t, std::string>> held;
+  for (const auto& p : all)
+    if (p.type == mqtt_type::publish && p.conn == 0) ids0.push_back(p.packet_id());
+  const std::vector<bool> w = wrap::withheld(ids0);
+  for (std::size_t i = 0, k = 0; k < all.size(); ++k)
+    if (all[k].type == mqtt_type::publish && all[k].conn == 0 && w[i++]) held.emplace_back(all[k].packet_id(), all[k].payload());
+  ASSERT_EQ(ids0.size(), static_cast<std::size_t>(kTotal)) << "publishes on the first connection";
+  ASSERT_EQ(held.size(), 5u);
+  EXPECT_EQ(held[0], std::make_pair(std::uint16_t{2}, payload(0)));
+  EXPECT_EQ(held[1], std::make_pair(std::uint16_t{1}, payload(65534))) << "id 1 (the SUBSCRIBE's, acknowledged) reused first";
+  EXPECT_TRUE(five) << "expected 5 resent publishes after the reconnect; connections: " << fake_->connections();
+  EXPECT_EQ(resent_of(all), held) << "each unacknowledged publish resent once, oldest first, same id";
+  EXPECT_TRUE(relay_->running());
+  expect_clean_stop();
+}
+
 }  // namespace
 }  // namespace mqrelay::test
