@@ -24,8 +24,8 @@ bool has_packet(const std::vector<fake_packet>& r, std::uint8_t type, int min_co
 
 class FakeLocal : public RelayTest {
  protected:
-  void start_cloud() {
-    cloud_ = std::make_unique<mosquitto_broker>(broker_options{.tls = true});
+  void start_cloud(std::string extra_conf = {}) {
+    cloud_ = std::make_unique<mosquitto_broker>(broker_options{.tls = true, .extra_conf = std::move(extra_conf)});
     cloud_->start();
   }
   void start_relay_on(const fake_broker& fb, const std::string& version = "mqtt3", int ack_timeout_s = 0) {
@@ -39,9 +39,11 @@ class FakeLocal : public RelayTest {
     if (HasFailure() && fake_) {
       const auto got = fake_->received();
       std::cerr << "\n===== packets received by the fake broker: " << got.size() << " (the first 200) =====\n";
-      for (const auto& p : std::vector<fake_packet>(got.begin(), got.begin() + std::min<std::size_t>(got.size(), 200)))
+      for (std::size_t i = 0; i < got.size() && i < 200; ++i) {
+        const fake_packet& p = got[i];
         std::cerr << "conn " << p.conn << " type " << int(p.type) << " flags " << int(p.flags) << " len "
                   << p.body.size() << (p.type == mqtt_type::publish ? " topic " + p.topic() : std::string()) << "\n";
+      }
     }
     RelayTest::TearDown();
   }
@@ -236,8 +238,9 @@ struct holder {
     if (seen++ > 0 && id <= prev) wrapped = true;
     prev = id;
     if (seen == 1) return true;
-    if (wrapped && held_after < kAfterWrap) return ++held_after, true;
-    return false;
+    if (!wrapped || held_after == kAfterWrap) return false;
+    ++held_after;
+    return true;
   }
 };
 }  // namespace wrap
@@ -253,8 +256,7 @@ TEST_F(FakeLocal, IdsWrappedBehindAStuckPublishAreResentOnce) {
   };
   // The app publishes faster than the chain drains (PUBACKs to the cloud wait for the local
   // broker's): the cloud broker must queue them all, not drop past its default 1,000.
-  cloud_ = std::make_unique<mosquitto_broker>(broker_options{.tls = true, .extra_conf = "max_queued_messages 0\n"});
-  cloud_->start();
+  start_cloud("max_queued_messages 0\n");
   fake_ = std::make_unique<fake_broker>([](fake_connection& c) {
     if (!c.expect_connect()) return;
     c.send(fake_wire::connack(0, /*session_present=*/c.index() > 0, c.v5()));
