@@ -31,10 +31,10 @@ constexpr std::size_t kBatch = 256;
 // taking messages from its inbox until the socket drains: the messages wait in the spooler,
 // counted, instead of as a second, uncounted copy in the output buffers.
 constexpr std::size_t kMaxBufferedOut = 256u << 10;
-// PUBACKs to a source wait for company (see link::holding_acks()): at most this long, and never
-// for more than this many.
+// PUBACKs to a source wait for company (see link::holding_acks()): at most this long, until this
+// many are ready, and only while the source has at least twice as many unacknowledged with us.
 constexpr std::uint64_t kAckHoldNs = 500000;  // 500 us
-constexpr std::uint32_t kAckBatchMax = 64;
+constexpr std::uint32_t kAckBatch = 128;
 constexpr std::uint64_t kMs = 1000000ull;
 
 std::uint64_t splitmix(std::uint64_t& s) {
@@ -126,7 +126,7 @@ void link::begin_connect(std::uint64_t now) {
 }
 
 void link::on_connected_tcp() {
-  unacked_in_ = unacked_peak_ = acks_held_ = 0;
+  unacked_in_ = acks_held_ = 0;
   acks_held_bytes_ = 0;
   framer_.reset();
   framer_.set_version(s_.version);
@@ -630,31 +630,28 @@ void link::ack_source(std::uint16_t packet_id) {
   acks_held_bytes_ += w;
 }
 
-void link::note_qos1_in() noexcept {
-  if (++unacked_in_ > unacked_peak_) unacked_peak_ = unacked_in_;
-}
+void link::note_qos1_in() noexcept { ++unacked_in_; }
 
-// Whether flush() keeps the PUBACKs it has for the source a little longer. A broker sends its
-// subscriber at most a window of unacknowledged QoS 1 messages (mosquitto: max_inflight_messages,
-// 20 by default, for an MQTT 3.1.1 client) and sends the next ones as PUBACKs come back. Sent one
-// by one, as the targets acknowledge, each PUBACK frees one slot: the broker sends one message, we
-// wake for one, and it stays that way (the few-at-a-time regime of the README). So while the
-// source keeps its window nearly full (3/4 of the most unacknowledged at once on this connection,
-// the window as far as it has shown it) and nothing but PUBACKs is to be sent, they wait until half
-// that window is acknowledged (at most kAckBatchMax), or kAckHoldNs after the first. No message's
-// delivery waits for this; the source's next messages wait at most kAckHoldNs. Measured with
-// bench/run.sh, interleaved 5 s rounds on 2 cores: local mosquitto -> mqrelay -> cloud mosquitto
-// at QoS 1 (br-relay-q1) 18.5/21.6/19.2k msgs/s at 16.3/11.3/15.9 CPU s/M before, 24.2/25.1/20.7k at
-// 8.5/6.6/11.8 after; holding 200 us gained about half as much. Without the 3/4 condition a
-// source far from its window (lat-relay, 20k msgs/s) paid a timer wake-up per batch: +20 us p50
-// and +50 % CPU; with it, that row is unchanged.
+// Whether flush() keeps the PUBACKs it has for the source a little longer. A source that is far
+// ahead of the relay (a broker with a backlog for it and a large window: mosquitto's
+// max_inflight_messages) has many QoS 1 messages unacknowledged with us, and the PUBACKs become
+// ready one by one as the targets acknowledge. Sent as they become ready, each one freed one slot
+// of the source's window: the broker sent one message, we woke for one, and it stayed that way
+// (the few-at-a-time regime of the README). So while the source has at least 2 * kAckBatch
+// unacknowledged with us and nothing but PUBACKs is to be sent, they wait until kAckBatch are ready
+// or kAckHoldNs after the first: the source then still has kAckBatch or more messages in flight,
+// and no message's delivery waits for this. A source with a smaller window (mosquitto's default
+// of 20, IoT Core's 100) or one the relay keeps up with is never held. Measured with bench/run.sh,
+// 10 s rounds interleaved on 2 cores, local mosquitto -> mqrelay -> cloud mosquitto at QoS 1
+// (br-relay-q1): 16.6k msgs/s median (15.4-21.5k) and 12-20 CPU s/M before, 21.3k (20.0-21.9k)
+// and 5-11 s/M after. Batches of 64 (from 128 unacknowledged) gained less, 256 (from 512) nothing;
+// holding for half the most unacknowledged ever seen stopped holding once the backlog had peaked,
+// and holding at any count cost a timer wake-up per batch at 20,000 msgs/s (+20 us p50, +50 % CPU).
 bool link::holding_acks(std::uint64_t now) const noexcept {
   if (ctx_.stopping.load(std::memory_order_relaxed)) return false;
+  if (unacked_in_ < 2 * kAckBatch || acks_held_ >= kAckBatch || now - acks_held_since_ >= kAckHoldNs) return false;
   const std::size_t buffered = s_.tls ? plain_.size() : wire_pending_.size();
-  if (buffered != acks_held_bytes_ || (s_.tls && !wire_pending_.empty())) return false;  // something else goes anyway
-  if (std::uint64_t{unacked_in_} * 4 < std::uint64_t{unacked_peak_} * 3) return false;  // the window is not the limit
-  const std::uint32_t enough = std::clamp<std::uint32_t>(unacked_peak_ / 2, 1, kAckBatchMax);
-  return acks_held_ < enough && now - acks_held_since_ < kAckHoldNs;
+  return buffered == acks_held_bytes_ && !(s_.tls && !wire_pending_.empty());  // else something else goes anyway
 }
 
 // A finished QoS 1 message wakes its source's thread at once: the PUBACK to the source waits for

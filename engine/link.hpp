@@ -228,7 +228,6 @@ class link final : public poll_handler {
   std::vector<reactor*> to_notify_;
   // PUBACKs to the source wait a little to leave together (see holding_acks()).
   std::uint32_t unacked_in_ = 0;    // QoS 1 publishes received on this connection whose PUBACK has not left
-  std::uint32_t unacked_peak_ = 0;  // the most at once: the source's window, as far as it has shown it
   std::uint32_t acks_held_ = 0;     // PUBACKs in the output buffer since the last flush
   std::size_t acks_held_bytes_ = 0;
   std::uint64_t acks_held_since_ = 0;
