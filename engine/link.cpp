@@ -647,11 +647,11 @@ void link::note_qos1_in() noexcept { ++unacked_in_; }
 // and 5-11 s/M after. Batches of 64 (from 128 unacknowledged) gained less, 256 (from 512) nothing;
 // holding for half the most unacknowledged ever seen stopped holding once the backlog had peaked,
 // and holding at any count cost a timer wake-up per batch at 20,000 msgs/s (+20 us p50, +50 % CPU).
-bool link::holding_acks(std::uint64_t now) const noexcept {
-  if (ctx_.stopping.load(std::memory_order_relaxed)) return false;
-  if (unacked_in_ < 2 * kAckBatch || acks_held_ >= kAckBatch || now - acks_held_since_ >= kAckHoldNs) return false;
+bool link::holding_acks() const noexcept {
+  if (unacked_in_ < 2 * kAckBatch || acks_held_ >= kAckBatch || ctx_.stopping.load(std::memory_order_relaxed)) return false;
   const std::size_t buffered = s_.tls ? plain_.size() : wire_pending_.size();
-  return buffered == acks_held_bytes_ && !(s_.tls && !wire_pending_.empty());  // else something else goes anyway
+  if (buffered != acks_held_bytes_ || (s_.tls && !wire_pending_.empty())) return false;  // something else goes anyway
+  return now_ns() - acks_held_since_ < kAckHoldNs;
 }
 
 // A finished QoS 1 message wakes its source's thread at once: the PUBACK to the source waits for
@@ -930,7 +930,7 @@ bool link::output_full() const noexcept {
 void link::flush() {
   if (fd_ < 0 || state_ == state::closing || state_ == state::idle) return;
   if (acks_held_) {
-    if (holding_acks(now_ns())) return;
+    if (holding_acks()) return;
     unacked_in_ -= std::min(unacked_in_, acks_held_);
     acks_held_ = 0;
     acks_held_bytes_ = 0;

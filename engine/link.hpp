@@ -151,7 +151,7 @@ class link final : public poll_handler {
   void drain_completions();
   void ack_source(std::uint16_t packet_id);
   void note_qos1_in() noexcept;
-  bool holding_acks(std::uint64_t now) const noexcept;
+  bool holding_acks() const noexcept;
   bool should_pause() const noexcept;
 
   // output
