@@ -31,7 +31,7 @@ constexpr std::size_t kBatch = 256;
 // taking messages from its inbox until the socket drains: the messages wait in the spooler,
 // counted, instead of as a second, uncounted copy in the output buffers.
 constexpr std::size_t kMaxBufferedOut = 256u << 10;
-// PUBACKs to a source wait for company (see link::holding_acks()): at most this long, until this
+// PUBACKs to a source wait for company (see link::hold_acks()): at most this long, until this
 // many are ready, and only while the source has at least twice as many unacknowledged with us.
 constexpr std::uint64_t kAckHoldNs = 500000;  // 500 us
 constexpr std::uint32_t kAckBatch = 128;
@@ -128,6 +128,7 @@ void link::begin_connect(std::uint64_t now) {
 void link::on_connected_tcp() {
   unacked_in_ = acks_held_ = 0;
   acks_held_bytes_ = 0;
+  acks_held_since_ = 0;
   framer_.reset();
   framer_.set_version(s_.version);
   wire_pending_.clear();
@@ -514,7 +515,7 @@ void link::handle_publish(const codec::frame& f) {
     return;
   }
   if (ctx_.stopping.load(std::memory_order_relaxed)) return;  // redelivered next session
-  if (p.qos == 1) note_qos1_in();
+  if (p.qos == 1) ++unacked_in_;
   ctx_.ctr.received.fetch_add(1, std::memory_order_relaxed);
   const source_routes* rt = s_.routes;
   if (!rt) {
@@ -616,7 +617,7 @@ void link::handle_oversize(const codec::oversize_publish& o) {
              "acknowledged and counted (logged once per topic)",
              s_.name.c_str(), o.remaining_length, static_cast<int>(o.topic.size()), o.topic.data(), s_.max_packet_in);
   if (o.qos == 1 && !ctx_.stopping.load(std::memory_order_relaxed)) {
-    note_qos1_in();
+    ++unacked_in_;
     ack_source(o.packet_id);
   }
 }
@@ -626,13 +627,12 @@ void link::ack_source(std::uint16_t packet_id) {
   const std::size_t at = o.size();
   const std::size_t w = codec::encode_ack(o.append(8), packet_type::puback, packet_id, 0, s_.version);
   o.shrink_to(at + w);
-  if (acks_held_++ == 0) acks_held_since_ = now_ns();
+  ++acks_held_;
   acks_held_bytes_ += w;
 }
 
-void link::note_qos1_in() noexcept { ++unacked_in_; }
-
-// Whether flush() keeps the PUBACKs it has for the source a little longer. A source that is far
+// Whether flush() keeps the PUBACKs it has for the source a little longer; the hold's clock starts
+// at the first flush that holds (the clock is read only then, not per PUBACK). A source that is far
 // ahead of the relay (a broker with a backlog for it and a large window: mosquitto's
 // max_inflight_messages) has many QoS 1 messages unacknowledged with us, and the PUBACKs become
 // ready one by one as the targets acknowledge. Sent as they become ready, each one freed one slot
@@ -647,11 +647,13 @@ void link::note_qos1_in() noexcept { ++unacked_in_; }
 // and 5-11 s/M after. Batches of 64 (from 128 unacknowledged) gained less, 256 (from 512) nothing;
 // holding for half the most unacknowledged ever seen stopped holding once the backlog had peaked,
 // and holding at any count cost a timer wake-up per batch at 20,000 msgs/s (+20 us p50, +50 % CPU).
-bool link::holding_acks() const noexcept {
+bool link::hold_acks() noexcept {
   if (unacked_in_ < 2 * kAckBatch || acks_held_ >= kAckBatch || ctx_.stopping.load(std::memory_order_relaxed)) return false;
   const std::size_t buffered = s_.tls ? plain_.size() : wire_pending_.size();
   if (buffered != acks_held_bytes_ || (s_.tls && !wire_pending_.empty())) return false;  // something else goes anyway
-  return now_ns() - acks_held_since_ < kAckHoldNs;
+  const std::uint64_t now = now_ns();
+  if (acks_held_since_ == 0) acks_held_since_ = now;
+  return now - acks_held_since_ < kAckHoldNs;
 }
 
 // A finished QoS 1 message wakes its source's thread at once: the PUBACK to the source waits for
@@ -930,10 +932,11 @@ bool link::output_full() const noexcept {
 void link::flush() {
   if (fd_ < 0 || state_ == state::closing || state_ == state::idle) return;
   if (acks_held_) {
-    if (holding_acks()) return;
+    if (hold_acks()) return;
     unacked_in_ -= std::min(unacked_in_, acks_held_);
     acks_held_ = 0;
     acks_held_bytes_ = 0;
+    acks_held_since_ = 0;
   }
   if (tls_) {
     if (!plain_.empty()) {
@@ -1032,7 +1035,7 @@ std::uint64_t link::next_deadline() const {
       if (keep_alive_s_) d = last_send_ns_ + std::uint64_t{keep_alive_s_} * 1000 * kMs;
       d = std::min(d, ping_deadline_);
       if (throttled_until_ > now_ns()) d = std::min(d, throttled_until_);
-      if (acks_held_) d = std::min(d, acks_held_since_ + kAckHoldNs);
+      if (acks_held_since_) d = std::min(d, acks_held_since_ + kAckHoldNs);
       break;
     case state::closing: break;
   }

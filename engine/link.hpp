@@ -150,8 +150,7 @@ class link final : public poll_handler {
   // source role
   void drain_completions();
   void ack_source(std::uint16_t packet_id);
-  void note_qos1_in() noexcept;
-  bool holding_acks() const noexcept;
+  bool hold_acks() noexcept;
   bool should_pause() const noexcept;
 
   // output
@@ -226,11 +225,11 @@ class link final : public poll_handler {
   std::vector<std::unique_ptr<moodycamel::ProducerToken>> tokens_;  // by target link index
   std::vector<link*> all_links_;
   std::vector<reactor*> to_notify_;
-  // PUBACKs to the source wait a little to leave together (see holding_acks()).
+  // PUBACKs to the source wait a little to leave together (see hold_acks()).
   std::uint32_t unacked_in_ = 0;    // QoS 1 publishes received on this connection whose PUBACK has not left
   std::uint32_t acks_held_ = 0;     // PUBACKs in the output buffer since the last flush
   std::size_t acks_held_bytes_ = 0;
-  std::uint64_t acks_held_since_ = 0;
+  std::uint64_t acks_held_since_ = 0;  // when a flush first held them; 0 = not held
 
   // stop
   bool disconnect_sent_ = false;

@@ -232,10 +232,6 @@ TEST_F(FakeLocal, MissingPubackResentWithDupAfterReconnect) {
 namespace held {
 constexpr int kStuck = 260, kUnmapped = 9;
 constexpr std::uint16_t kStuckId = 1, kUnmappedId = 1001;  // first packet ids
-int puback_id(const fake_packet& p) {
-  if (p.type != mqtt_type::puback || p.body.size() < 2) return -1;
-  return (static_cast<unsigned char>(p.body[0]) << 8) | static_cast<unsigned char>(p.body[1]);
-}
 bool stuck(int id) { return id >= kStuckId && id < kStuckId + kStuck; }
 bool unmapped(int id) { return id >= kUnmappedId && id < kUnmappedId + kUnmapped; }
 }  // namespace held
@@ -263,7 +259,7 @@ TEST_F(FakeLocal, HeldPubacksLeaveWithinTheHoldAndNeverBeforeTheTarget) {
     while (static_cast<int>(got.size()) < kUnmapped && std::chrono::steady_clock::now() < t0 + 5s && !c.closed()) {
       auto p = c.read(5s);
       if (!p) break;
-      const int id = puback_id(*p);
+      const int id = p->puback_id();
       if (unmapped(id)) got.insert(id);
       if (stuck(id)) ++stuck_acked_early;
     }
@@ -273,15 +269,10 @@ TEST_F(FakeLocal, HeldPubacksLeaveWithinTheHoldAndNeverBeforeTheTarget) {
     c.serve_until([](const fake_packet&) { return false; }, 40s);
   });
   start_relay_on(*fake_);
-  auto log_has = [&](const char* s) { return relay_->log().find(s) != std::string::npos; };
-  for (int i = 0; i < 300 && !log_has("iotcore: connected to"); ++i) std::this_thread::sleep_for(100ms);
-  ASSERT_TRUE(log_has("iotcore: connected to")) << "the relay did not connect to the cloud within 30 s";
+  ASSERT_TRUE(relay_->wait_log({"iotcore: connected to"}, 30s)) << "the relay did not connect to the cloud within 30 s";
   cloud_->stop();
-  auto cloud_down_seen = [&] {
-    return log_has("iotcore: connection closed") || log_has("iotcore: TLS") || log_has("iotcore: receive from");
-  };
-  for (int i = 0; i < 100 && !cloud_down_seen(); ++i) std::this_thread::sleep_for(100ms);
-  ASSERT_TRUE(cloud_down_seen()) << "the relay did not notice the cloud going down within 10 s";
+  ASSERT_TRUE(relay_->wait_log({"iotcore: connection closed", "iotcore: TLS", "iotcore: receive from"}, 10s))
+      << "the relay did not notice the cloud going down within 10 s";
   phase = 1;
   for (int i = 0; i < 400 && phase.load() < 2; ++i) std::this_thread::sleep_for(100ms);
   ASSERT_EQ(phase.load(), 2) << "the fake local broker's script did not get that far";
@@ -295,7 +286,7 @@ TEST_F(FakeLocal, HeldPubacksLeaveWithinTheHoldAndNeverBeforeTheTarget) {
       [](auto& r) {
         std::set<int> ids;
         for (const auto& p : r)
-          if (stuck(puback_id(p))) ids.insert(puback_id(p));
+          if (stuck(p.puback_id())) ids.insert(p.puback_id());
         return static_cast<int>(ids.size()) == kStuck;
       },
       30s))
@@ -358,10 +349,7 @@ TEST_F(FakeLocal, IdsWrappedBehindAStuckPublishAreResentOnce) {
     c.close();
   });
   start_relay_on(*fake_, "mqtt3", /*ack_timeout_s=*/120);
-  const auto until = std::chrono::steady_clock::now() + 20s;
-  while (relay_->log().find("iotcore: subscribed to") == std::string::npos && std::chrono::steady_clock::now() < until)
-    std::this_thread::sleep_for(50ms);
-  ASSERT_NE(relay_->log().find("iotcore: subscribed to"), std::string::npos) << "the relay never subscribed at the cloud";
+  ASSERT_TRUE(relay_->wait_log({"iotcore: subscribed to"}, 20s)) << "the relay never subscribed at the cloud";
   auto app = cloud_app();
   for (int i = 0; i < kTotal; ++i) ASSERT_TRUE(app->publish(kResponse, payload(i), 1));
   ASSERT_TRUE(app->wait_all_published(60s)) << "the cloud app could not publish " << kTotal << " messages";

@@ -44,6 +44,11 @@ std::uint16_t fake_packet::packet_id() const {
   return body.size() >= at + 2 ? be16(body, at) : 0;
 }
 
+int fake_packet::puback_id() const {
+  if (type != mqtt_type::puback || body.size() < 2) return -1;
+  return be16(body, 0);
+}
+
 std::string fake_packet::payload() const {
   if (type != mqtt_type::publish || body.size() < 2) return {};
   std::size_t at = 2 + be16(body, 0) + (qos() > 0 ? 2 : 0);

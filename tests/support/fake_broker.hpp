@@ -41,6 +41,8 @@ struct fake_packet {
   std::string payload() const;
   int qos() const { return (flags >> 1) & 3; }
   bool dup() const { return (flags & 8) != 0; }
+  // PUBACK: the packet identifier it acknowledges (-1 when not a PUBACK).
+  int puback_id() const;
   // CONNECT: the client identifier; SUBSCRIBE: the topic filters.
   std::string client_id() const;
   std::vector<std::string> filters() const;

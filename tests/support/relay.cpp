@@ -5,6 +5,7 @@
 #include <csignal>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "tests/support/certs.hpp"
 
@@ -108,5 +109,16 @@ void relay::kill() {
 }
 
 std::string relay::log() const { return read_text(dir_.file("relay.log")); }
+
+bool relay::wait_log(std::initializer_list<std::string_view> needles, std::chrono::milliseconds timeout) const {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const std::string text = log();
+    for (std::string_view n : needles)
+      if (text.find(n) != std::string::npos) return true;
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
 
 }  // namespace mqrelay::test

@@ -8,9 +8,11 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tests/support/process.hpp"
@@ -63,6 +65,8 @@ class relay {
   bool running() { return proc_ && proc_->running(); }
   process* proc() { return proc_.get(); }
   std::string log() const;
+  // Polls log() until it contains one of `needles`; false after timeout.
+  bool wait_log(std::initializer_list<std::string_view> needles, std::chrono::milliseconds timeout) const;
   const std::string& config_path() const { return config_path_; }
   relay_config& config() { return cfg_; }
   void rewrite_config();  // after changing config()
