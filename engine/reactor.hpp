@@ -4,7 +4,9 @@
 // loop reaps completions in batches, advances the CQ once per batch, then lets every registered
 // handler do its work (drain inbound queues, encode, flush sends) before it submits everything in
 // one io_uring_submit_and_wait_timeout call. Other threads hand work over through lock-free
-// queues and call notify(), which costs an eventfd write only when the loop is asleep.
+// queues and call notify(), which costs something only when the loop is asleep: from another
+// reactor's thread a message between the rings that leaves with that thread's next submission,
+// from any other thread an eventfd write.
 #pragma once
 #include <liburing.h>
 
@@ -71,7 +73,21 @@ class reactor {
     explicit wake_op(reactor* rr) : r(rr) {}
     void complete(int res, std::uint32_t flags) override;
   };
+  // A wake-up message from another reactor's ring (IORING_OP_MSG_RING) landed on this ring.
+  struct msg_wake_op final : op {
+    reactor* r;
+    explicit msg_wake_op(reactor* rr) : r(rr) {}
+    void complete(int res, std::uint32_t flags) override;
+  };
+  // A wake-up message to this reactor failed on the sender's ring (e.g. this ring is not enabled
+  // yet): complete() runs on the sender's thread and wakes this reactor through its eventfd.
+  struct msg_failed_op final : op {
+    reactor* r;
+    explicit msg_failed_op(reactor* rr) : r(rr) {}
+    void complete(int res, std::uint32_t flags) override;
+  };
   void arm_wake();
+  void write_wake() noexcept;
 
   // Wake coalescing under load (see run()): the rate that turns it on, the batch it waits for,
   // and the longest a completion may wait for company. Measured on a 2-core paravirtualised guest
@@ -91,6 +107,9 @@ class reactor {
   int event_fd_ = -1;
   std::uint64_t wake_value_ = 0;
   wake_op wake_op_{this};
+  msg_wake_op msg_wake_op_{this};
+  msg_failed_op msg_failed_op_{this};
+  bool msg_ring_ = false;  // this kernel's io_uring has IORING_OP_MSG_RING
   std::vector<poll_handler*> handlers_;
   std::atomic<bool> sleeping_{false};
   std::atomic<bool> posted_{false};
