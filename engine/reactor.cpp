@@ -99,17 +99,17 @@ void reactor::arm_wake() {
   io_uring_sqe_set_data(s, static_cast<op*>(&wake_op_));
 }
 
-void reactor::wake_op::complete(int res, std::uint32_t) {
-  if (res < 0 && res != -EINTR && res != -ECANCELED) LOG_WARN("%s: eventfd read failed: %s", r->name_.c_str(), std::strerror(-res));
-  r->wake_sent_.store(false, std::memory_order_seq_cst);
-  if (!r->quit_.load(std::memory_order_relaxed)) r->arm_wake();
+void reactor::member_op::complete(int res, std::uint32_t) { (r->*fn)(res); }
+
+void reactor::on_wake_read(int res) {
+  if (res < 0 && res != -EINTR && res != -ECANCELED) LOG_WARN("%s: eventfd read failed: %s", name_.c_str(), std::strerror(-res));
+  wake_sent_.store(false, std::memory_order_seq_cst);
+  if (!quit_.load(std::memory_order_relaxed)) arm_wake();
 }
 
-void reactor::msg_wake_op::complete(int, std::uint32_t) {
-  r->wake_sent_.store(false, std::memory_order_seq_cst);
-}
+void reactor::on_wake_message(int) { wake_sent_.store(false, std::memory_order_seq_cst); }
 
-void reactor::msg_failed_op::complete(int, std::uint32_t) { r->write_wake(); }
+void reactor::on_wake_message_failed(int) { write_wake(); }
 
 void reactor::write_wake() noexcept {
   std::uint64_t one = 1;

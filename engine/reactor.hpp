@@ -68,24 +68,19 @@ class reactor {
   int thread_id() const noexcept { return tid_.load(std::memory_order_relaxed); }
 
  private:
-  struct wake_op final : op {
+  // A completion of this reactor's own machinery: calls one of the members below with its result.
+  struct member_op final : op {
     reactor* r;
-    explicit wake_op(reactor* rr) : r(rr) {}
+    void (reactor::*fn)(int res);
+    member_op(reactor* rr, void (reactor::*f)(int)) : r(rr), fn(f) {}
     void complete(int res, std::uint32_t flags) override;
   };
-  // A wake-up message from another reactor's ring (IORING_OP_MSG_RING) landed on this ring.
-  struct msg_wake_op final : op {
-    reactor* r;
-    explicit msg_wake_op(reactor* rr) : r(rr) {}
-    void complete(int res, std::uint32_t flags) override;
-  };
-  // A wake-up message to this reactor failed on the sender's ring (e.g. this ring is not enabled
-  // yet): complete() runs on the sender's thread and wakes this reactor through its eventfd.
-  struct msg_failed_op final : op {
-    reactor* r;
-    explicit msg_failed_op(reactor* rr) : r(rr) {}
-    void complete(int res, std::uint32_t flags) override;
-  };
+  void on_wake_read(int res);     // the eventfd read completed: re-arm it
+  void on_wake_message(int res);  // a wake-up message from another reactor's ring landed here
+  // A wake-up message to this reactor failed on the sender's ring (say the thread behind this
+  // ring has exited): runs on the sender's thread and wakes this reactor through its eventfd, so
+  // that wake_sent_ is not left set.
+  void on_wake_message_failed(int res);
   void arm_wake();
   void write_wake() noexcept;
 
@@ -106,9 +101,9 @@ class reactor {
   bool coalesce_ = false;
   int event_fd_ = -1;
   std::uint64_t wake_value_ = 0;
-  wake_op wake_op_{this};
-  msg_wake_op msg_wake_op_{this};
-  msg_failed_op msg_failed_op_{this};
+  member_op wake_op_{this, &reactor::on_wake_read};
+  member_op msg_wake_op_{this, &reactor::on_wake_message};
+  member_op msg_failed_op_{this, &reactor::on_wake_message_failed};
   bool msg_ring_ = false;  // this kernel's io_uring has IORING_OP_MSG_RING
   std::vector<poll_handler*> handlers_;
   std::atomic<bool> sleeping_{false};
