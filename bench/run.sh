@@ -36,6 +36,7 @@ fi
 # this 2-core guest, and one slow round of three moves a median of three. They get EXTRA rounds
 # more (after the others' last round), so that their medians are of RUNS + EXTRA runs.
 EXTRA_GROUPS='^(latency|brokers)$'
+row_runs() { OF=$RUNS; [[ $1 =~ $EXTRA_GROUPS ]] && OF=$((RUNS + EXTRA)); }  # row_runs GROUP: into OF
 ONLY=${BENCH_ONLY:-}
 PORT=${BENCH_PORT:-27100}
 P_SRC=$PORT P_SINK=$((PORT + 1)) P_LOCAL=$((PORT + 2)) P_CLOUD=$((PORT + 3))
@@ -368,10 +369,10 @@ for r in "${ROWS[@]}"; do
   read -r id _ <<<"$r"
   if [ -z "$ONLY" ] || [[ $id =~ $ONLY ]]; then SELECTED+=("$r"); fi
 done
-TOTAL=$(( ${#SELECTED[@]} * RUNS ))
+TOTAL=0
 for r in "${SELECTED[@]}"; do
   eval "set -- $r"
-  [[ $2 =~ $EXTRA_GROUPS ]] && TOTAL=$((TOTAL + EXTRA))
+  row_runs "$2"; TOTAL=$((TOTAL + OF))
 done
 RAW=$WORK/raw.tsv
 : >"$RAW"
@@ -385,13 +386,12 @@ for ((run = 1; run <= RUNS + EXTRA; run++)); do
   for r in "${SELECTED[@]}"; do
     eval "set -- $r"
     ROW=$1; label=$3; sys=$4
-    of=$RUNS; [[ $2 =~ $EXTRA_GROUPS ]] && of=$((RUNS + EXTRA))
-    [ "$run" -gt "$of" ] && continue
+    row_runs "$2"; [ "$run" -gt "$OF" ] && continue
     n=$((n + 1))
     if [ "$sys" = mqrelay ] && [ ! -x "$RELAY" ]; then
       printf '%s\tfail\tmqrelay binary missing\n' "$ROW" >>"$RAW"; continue
     fi
-    printf '\r\033[K[%d/%d %ds] %-40s run %d/%d' "$n" "$TOTAL" $(( $(date +%s) - T0 )) "$label" "$run" "$of" >&2
+    printf '\r\033[K[%d/%d %ds] %-40s run %d/%d' "$n" "$TOTAL" $(( $(date +%s) - T0 )) "$label" "$run" "$OF" >&2
     # not in $(...): a subshell would hide its processes from the EXIT trap
     if run_once "$4" "$5" "$6" "$7" "$8" "$9" "${10}" "${11}" "${12}" "${13}" "$run" >"$WORK/res"; then
       res=$(cat "$WORK/res")
@@ -409,7 +409,6 @@ printf '\r\033[K' >&2
 REPORT=$OUT
 { [ "$QUICK" = 1 ] || [ -n "$ONLY" ]; } && REPORT=$OUT/quick
 mkdir -p "$REPORT"
-EXTRA_GROUPS=$EXTRA_GROUPS EXTRA_RUNS=$EXTRA \
-  bash "$ROOT/bench/relay/report.sh" "$WORK" "$REPORT" "$RUNS" "$SECS" "$QUICK" "${SELECTED[@]}" ||
+EXTRA_RUNS=$EXTRA bash "$ROOT/bench/relay/report.sh" "$WORK" "$REPORT" "$RUNS" "$SECS" "$QUICK" "${SELECTED[@]}" ||
   die "writing the report failed"
 log "bench: done in $(( $(date +%s) - T0 )) s: $REPORT/results.md"

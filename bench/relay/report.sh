@@ -85,14 +85,7 @@ md=$OUT/results.md
   echo
   echo "## Targets (issue 4)"
   echo
-  # Round by round (raw.tsv: "ID RUN rate mbps p50 p99 ..."): how many rounds mqrelay was ahead of
-  # the bridge in each brokers pair, and the added p99 of each round at 20k msgs/s.
-  rounds=$(awk -F'\t' '$2 != "fail" { split($3, v, " "); rate[$1, $2] = v[1]; p99[$1, $2] = v[4]; if ($2 > n) n = $2 }
-    function ahead(a, b,   r, k, w) { for (r = 1; r <= n; r++) if (((a, r) in rate) && ((b, r) in rate)) { k++; if (rate[a, r] + 0 >= rate[b, r] + 0) w++ }
-                                     return k ? sprintf("%d of %d", w + 0, k) : "" }
-    END { printf "%s;%s;%s;", ahead("br-relay-sink", "br-bridge-sink"), ahead("br-relay", "br-bridge"), ahead("br-relay-q1", "br-bridge-q1")
-          for (r = 1; r <= n; r++) if ((("lat-relay", r) in p99) && (("lat-direct", r) in p99)) { printf "%s+%.0f", (l++ ? " / " : ""), p99["lat-relay", r] - p99["lat-direct", r] } }' "$WORK/raw.tsv")
-  awk -F',' -v spool="$SPOOL_MIB" -v rounds="$rounds" '
+  awk -F',' -v spool="$SPOOL_MIB" -v raw="$WORK/raw.tsv" '
     NR > 1 { match($0, /"[^"]*"/); rest = substr($0, RSTART + RLENGTH + 1); split(rest, f, ",")
              if (f[4] > 0) { rate[$1] = f[6]; p50[$1] = f[10]; p99[$1] = f[11]; rss[$1] = f[13]; lost[$1] = f[15]; q[$1] = f[2]; sysn[$1] = f[1]; lo[$1] = f[7]; hi[$1] = f[8] } }
     function check(name, ok, detail) { printf "- %s %s: %s\n", (ok ? "PASS" : "FAIL"), name, detail }
@@ -100,8 +93,14 @@ md=$OUT/results.md
     # separate the two systems in this run; the verdict still goes by the medians).
     function spreads(a, b) { return sprintf("; spreads %d..%d vs %d..%d%s", lo[a], hi[a], lo[b], hi[b],
                                             (lo[a] <= hi[b] && lo[b] <= hi[a]) ? ", overlapping" : ", apart") }
-    function ahead(i) { return rd[i] == "" ? "" : "; mqrelay ahead in " rd[i] " rounds" }
-    BEGIN { split(rounds, rd, ";") }
+    # Round by round, from raw.tsv ("ID<TAB>RUN<TAB>rate mbps p50 p99 ..."): in how many rounds
+    # (where both rows ran) mqrelay row a was ahead of bridge row b, and the added p99 of each round.
+    BEGIN { while ((getline line < raw) > 0) { split(line, t, "\t"); if (t[2] == "fail") continue
+                                               split(t[3], v, " "); rrate[t[1], t[2]] = v[1]; rp99[t[1], t[2]] = v[4]; if (t[2] > nr) nr = t[2] } }
+    function ahead(a, b,   r, k, w) { for (r = 1; r <= nr; r++) if (((a, r) in rrate) && ((b, r) in rrate)) { k++; if (rrate[a, r] + 0 >= rrate[b, r] + 0) w++ }
+                                     return k ? sprintf("; mqrelay ahead in %d of %d rounds", w, k) : "" }
+    function added_p99(a, b,   r, s) { for (r = 1; r <= nr; r++) if (((a, r) in rp99) && ((b, r) in rp99)) s = s (s == "" ? "" : " / ") sprintf("+%.0f", rp99[a, r] - rp99[b, r])
+                                      return s == "" ? "" : " (p99 round by round: " s " us)" }
     END {
       fw = ""; for (id in rate) if (id ~ /^lim-(rw|splice|uring)$/ && (fw == "" || rate[id] > rate[fw])) fw = id
       if (fw != "") printf "- INFO fastest plain raw forwarder: %s (%.0f msgs/s; rw %s, splice %s, io_uring %s)\n", fw, rate[fw],
@@ -117,19 +116,19 @@ md=$OUT/results.md
         check("from the local mosquitto >= 0.9x its own delivery rate to one subscriber, never below its bridge",
               rate["br-relay-sink"] >= 0.9 * rate["br-local"] && (!("br-bridge-sink" in rate) || rate["br-relay-sink"] >= rate["br-bridge-sink"]),
               sprintf("mqrelay %.0f, local broker %.0f, bridge %s msgs/s%s", rate["br-relay-sink"], rate["br-local"], ("br-bridge-sink" in rate) ? sprintf("%.0f", rate["br-bridge-sink"]) : "-",
-                      ("br-bridge-sink" in rate) ? spreads("br-relay-sink", "br-bridge-sink") " (mqrelay vs bridge)" ahead(1) : ""))
+                      ("br-bridge-sink" in rate) ? spreads("br-relay-sink", "br-bridge-sink") " (mqrelay vs bridge)" ahead("br-relay-sink", "br-bridge-sink") : ""))
       if (("br-relay" in rate) && ("br-bridge" in rate))
         check("into a TLS cloud mosquitto, never below the bridge (devices QoS 0: the bridge forwards QoS 0, mqrelay QoS 1)", rate["br-relay"] >= rate["br-bridge"],
               sprintf("mqrelay %.0f, bridge %.0f, publishing QoS 1 direct %s msgs/s%s", rate["br-relay"], rate["br-bridge"], ("br-direct" in rate) ? sprintf("%.0f", rate["br-direct"]) : "-",
-                      spreads("br-relay", "br-bridge") ahead(2)))
+                      spreads("br-relay", "br-bridge") ahead("br-relay", "br-bridge")))
       if (("br-relay-q1" in rate) && ("br-bridge-q1" in rate))
         check("devices publishing QoS 1, into a TLS cloud mosquitto, never below the bridge", rate["br-relay-q1"] >= rate["br-bridge-q1"],
-              sprintf("mqrelay %.0f, bridge %.0f msgs/s (both QoS 1 end to end)%s", rate["br-relay-q1"], rate["br-bridge-q1"], spreads("br-relay-q1", "br-bridge-q1") ahead(3)))
+              sprintf("mqrelay %.0f, bridge %.0f msgs/s (both QoS 1 end to end)%s", rate["br-relay-q1"], rate["br-bridge-q1"], spreads("br-relay-q1", "br-bridge-q1") ahead("br-relay-q1", "br-bridge-q1")))
       if (("lat-relay" in rate) && ("lat-direct" in rate))
         check("added latency at 20k msgs/s: p50 <= 50 us, p99 <= 200 us",
               p50["lat-relay"] - p50["lat-direct"] <= 50 && p99["lat-relay"] - p99["lat-direct"] <= 200,
               sprintf("p50 +%.1f us, p99 +%.1f us over publishing direct%s", p50["lat-relay"] - p50["lat-direct"], p99["lat-relay"] - p99["lat-direct"],
-                      rd[4] == "" ? "" : " (p99 round by round: " rd[4] " us)"))
+                      added_p99("lat-relay", "lat-direct")))
       if (("lat-relay-40k" in rate) && ("lat-direct-40k" in rate))
         printf "- INFO added latency at 40k msgs/s: p50 +%.1f us, p99 +%.1f us over publishing direct\n",
                p50["lat-relay-40k"] - p50["lat-direct-40k"], p99["lat-relay-40k"] - p99["lat-direct-40k"]
