@@ -126,6 +126,7 @@ void link::begin_connect(std::uint64_t now) {
 }
 
 void link::on_connected_tcp() {
+  ack_order_.clear();
   unacked_in_ = acks_held_ = 0;
   acks_held_bytes_ = 0;
   acks_held_since_ = 0;
@@ -519,7 +520,7 @@ void link::handle_publish(const codec::frame& f) {
   ctx_.ctr.received.fetch_add(1, std::memory_order_relaxed);
   const source_routes* rt = s_.routes;
   if (!rt) {
-    if (p.qos == 1) ack_source(p.packet_id);
+    if (p.qos == 1) ack_in_order(p.packet_id);
     return;
   }
   // Sized once to the most ids a match can return (grows only on the first message).
@@ -584,7 +585,7 @@ void link::handle_publish(const codec::frame& f) {
   }
   if (nd == 0) {
     if (nm == 0) ctx_.ctr.unrouted.fetch_add(1, std::memory_order_relaxed);
-    if (p.qos == 1) ack_source(p.packet_id);
+    if (p.qos == 1) ack_in_order(p.packet_id);
     return;
   }
   // Copy once, at the ownership boundary (STYLE lesson 5).
@@ -598,6 +599,7 @@ void link::handle_publish(const codec::frame& f) {
   m->packet_id = p.packet_id;
   m->qos = p.qos;
   m->retain = p.retain;
+  if (p.qos == 1) m->ack_ticket = ack_order_.push(p.packet_id);
   m->pending.store(static_cast<std::uint32_t>(nd), std::memory_order_relaxed);
   ctx_.spool_bytes.fetch_add(m->alloc_bytes, std::memory_order_relaxed);
   ctx_.live_messages.fetch_add(1, std::memory_order_relaxed);
@@ -618,8 +620,15 @@ void link::handle_oversize(const codec::oversize_publish& o) {
              s_.name.c_str(), o.remaining_length, static_cast<int>(o.topic.size()), o.topic.data(), s_.max_packet_in);
   if (o.qos == 1 && !ctx_.stopping.load(std::memory_order_relaxed)) {
     ++unacked_in_;
-    ack_source(o.packet_id);
+    ack_in_order(o.packet_id);
   }
+}
+
+// A QoS 1 PUBLISH that needs nothing more (no target takes it): its PUBACK leaves now, unless
+// an earlier one's is still waiting for its targets (ack_order).
+void link::ack_in_order(std::uint16_t packet_id) {
+  if (ack_order_.empty()) ack_source(packet_id);
+  else ack_order_.push(packet_id, /*finished=*/true);
 }
 
 void link::ack_source(std::uint16_t packet_id) {
@@ -676,12 +685,13 @@ void link::drain_completions() {
     if (n == 0) break;
     for (std::size_t i = 0; i < n; ++i) {
       message* m = batch[i];
-      if (m->qos == 1 && m->generation == generation_ && state_ == state::connected) ack_source(m->packet_id);
+      if (m->qos == 1 && m->generation == generation_ && state_ == state::connected) ack_order_.done(m->ack_ticket);
       ctx_.spool_bytes.fetch_sub(m->alloc_bytes, std::memory_order_relaxed);
       ctx_.live_messages.fetch_sub(1, std::memory_order_release);
       pool_.recycle(m);
     }
   }
+  if (state_ == state::connected) ack_order_.release([this](std::uint16_t pid) { ack_source(pid); });
 }
 
 // Backpressure (SPEC §4.6): stop reading while the spooler is full and a target this link

@@ -28,6 +28,7 @@
 
 #include "codec/framer.hpp"
 #include "codec/protocol.hpp"
+#include "engine/ack_order.hpp"
 #include "engine/buffer.hpp"
 #include "engine/context.hpp"
 #include "engine/message.hpp"
@@ -149,6 +150,7 @@ class link final : public poll_handler {
 
   // source role
   void drain_completions();
+  void ack_in_order(std::uint16_t packet_id);
   void ack_source(std::uint16_t packet_id);
   bool hold_acks() noexcept;
   bool should_pause() const noexcept;
@@ -220,6 +222,7 @@ class link final : public poll_handler {
 
   // source role
   std::uint32_t generation_ = 0;
+  ack_order ack_order_;             // this connection's QoS 1 PUBLISHes whose PUBACK has not left, in order
   message_pool pool_;
   moodycamel::ConcurrentQueue<message*> completions_;
   std::vector<std::unique_ptr<moodycamel::ProducerToken>> tokens_;  // by target link index

@@ -6,8 +6,8 @@
 //                  pending = number of deliveries; each delivery goes to its target's inbox.
 //   target thread: after the target's PUBACK (or a drop), finish() decrements pending; the
 //                  thread that reaches zero hands the message back to the source link.
-//   source thread: sends the source PUBACK (QoS 1, same connection generation) and recycles
-//                  the memory into its pool.
+//   source thread: sends the source PUBACK (QoS 1, same connection generation; after the PUBACKs
+//                  of the source's earlier messages, ack_order) and recycles the memory into its pool.
 // Memory is only ever allocated and freed by the source thread, so the pool needs no locks.
 #pragma once
 #include <atomic>
@@ -22,6 +22,7 @@ class link;
 
 struct message {
   std::atomic<std::uint32_t> pending{0};  // deliveries not yet finished
+  std::uint32_t ack_ticket = 0;            // QoS 1: its place in the source's PUBACK order (ack_order)
   link* source = nullptr;
   std::uint32_t generation = 0;            // source connection generation when received
   std::uint32_t alloc_bytes = 0;           // bytes counted in the spooler

@@ -221,64 +221,145 @@ TEST_F(FakeLocal, MissingPubackResentWithDupAfterReconnect) {
   expect_clean_stop();
 }
 
+// ---- PUBACKs to the source leave in the order its PUBLISHes came ([MQTT-4.6.0-2]) ----
+// MQTT 3.1.1 and 5 §4.6: a client MUST send PUBACKs in the order the PUBLISHes were received.
+// With ack chaining a PUBACK waits for the message's targets, and targets finish out of order.
+// Here PUBLISH 1 goes to the cloud, which is stopped (SIGSTOP: connected, silent), and PUBLISH 2
+// goes round through the local broker itself (a LocalMqtt -> LocalMqtt mapping with a prefix),
+// which acknowledges it at once. PUBACK 2 must not leave before PUBACK 1, and message 2 must still
+// be relayed meanwhile: only its acknowledgement waits.
+constexpr const char* kLoopBack = "back/loop/x";
+
+relay_config with_loop_mapping(relay_config cfg, const fake_broker& fb) {
+  cfg.local_uri = fb.uri();
+  cfg.mappings.push_back({"Loop", "loop/#", "LocalMqtt", "LocalMqtt", "back/"});
+  return cfg;
+}
+
+bool has_publish_on(const std::vector<fake_packet>& r, const std::string& topic) {
+  return std::any_of(r.begin(), r.end(), [&](const fake_packet& p) { return p.type == mqtt_type::publish && p.topic() == topic; });
+}
+
+// The script's start: CONNACK (session present from the second connection on), and on the first
+// connection only, SUBACK and then wait (up to 30 s) for the test to set phase to 1. True when the
+// script goes on.
+bool first_connection_until_go(fake_connection& c, const std::atomic<int>& phase) {
+  if (!c.expect_connect()) return false;
+  c.send(fake_wire::connack(0, c.index() > 0, c.v5()));
+  if (c.index() > 0 || !c.serve_until_subscribed()) return false;
+  for (int i = 0; i < 300 && phase.load() < 1; ++i) std::this_thread::sleep_for(100ms);
+  return phase.load() >= 1;
+}
+
+TEST_F(FakeLocal, PubacksLeaveInTheOrderThePublishesCame) {
+  start_cloud();
+  std::atomic<int> phase{0};  // 1: the cloud is stopped, send
+  fake_ = std::make_unique<fake_broker>([&](fake_connection& c) {
+    if (!first_connection_until_go(c, phase)) return;
+    c.send(fake_wire::publish(kHello, "to-the-cloud", 1, 1, c.v5()) + fake_wire::publish("loop/x", "back-home", 1, 2, c.v5()));
+    c.serve_until([](const fake_packet&) { return false; }, 40s);  // acknowledges the relay's PUBLISH at once
+  });
+  start_relay(with_loop_mapping(base_config(), *fake_));
+  ASSERT_TRUE(relay_->wait_log({"iotcore: subscribed to"}, 30s)) << "the relay did not get ready at the cloud within 30 s";
+  ASSERT_TRUE(cloud_->proc()->signal(SIGSTOP));
+  phase = 1;
+  const auto pubacks = [](const std::vector<fake_packet>& r) {
+    std::vector<int> ids;
+    for (const auto& p : r)
+      if (p.puback_id() >= 0) ids.push_back(p.puback_id());
+    return ids;
+  };
+  const bool relayed = fake_->wait_for([](auto& r) { return has_publish_on(r, kLoopBack); }, 10s);
+  std::this_thread::sleep_for(300ms);  // an early PUBACK 2 would be here by now
+  const auto while_stopped = pubacks(fake_->received());
+  ASSERT_TRUE(cloud_->proc()->signal(SIGCONT));
+  EXPECT_TRUE(relayed) << "message 2 was not relayed while message 1 waited for the stopped cloud";
+  EXPECT_TRUE(while_stopped.empty()) << "PUBACK " << (while_stopped.empty() ? 0 : while_stopped[0])
+                                     << " left while PUBLISH 1 still waited for its target";
+  ASSERT_TRUE(fake_->wait_for(
+      [&](auto& r) {
+        const auto ids = pubacks(r);
+        return std::count(ids.begin(), ids.end(), 1) && std::count(ids.begin(), ids.end(), 2);
+      },
+      20s))
+      << "PUBACKs 1 and 2 did not both come after the cloud resumed";
+  EXPECT_EQ(pubacks(fake_->received()), (std::vector<int>{1, 2})) << "PUBACKs in the order of the PUBLISHes, each once";
+  EXPECT_EQ(fake_->connections(), 1);
+  expect_clean_stop();
+}
+
 // ---- PUBACKs to the local broker: held to leave together, never long, never early ----
 // While a source has many QoS 1 messages unacknowledged with the relay (256 or more), the relay
 // holds its PUBACKs until 128 are ready, or 500 us after the first, so that they leave in one
 // write and the source refills its window in one go (bench/run.sh br-relay-q1). Here, with the
-// cloud down, the local broker sends 260 publishes the relay must keep unacknowledged (their target
-// is down; SPEC §4.5) and then 9 that it acknowledges at once (no mapping takes them). Those 9
-// PUBACKs must leave on the hold's deadline, not at the loop's next idle wake-up (1 s later); the
-// 260 only once the cloud is back and has them.
+// cloud down, the local broker sends 9 publishes that come back to it (a LocalMqtt -> LocalMqtt
+// mapping) and then 260 that the relay must keep unacknowledged (their target is down; SPEC §4.5).
+// Once the relay has read them all, the broker acknowledges the 9 it got back: their 9 PUBACKs
+// must then leave on the hold's deadline, not at the loop's next idle wake-up (1 s later); the 260
+// only once the cloud is back and has them.
 namespace held {
-constexpr int kStuck = 260, kUnmapped = 9;
-constexpr std::uint16_t kStuckId = 1, kUnmappedId = 1001;  // first packet ids
+constexpr int kStuck = 260, kFirst = 9;
+constexpr std::uint16_t kFirstId = 1, kStuckId = 101;  // first packet ids
+bool first(int id) { return id >= kFirstId && id < kFirstId + kFirst; }
 bool stuck(int id) { return id >= kStuckId && id < kStuckId + kStuck; }
-bool unmapped(int id) { return id >= kUnmappedId && id < kUnmappedId + kUnmapped; }
 }  // namespace held
 
 TEST_F(FakeLocal, HeldPubacksLeaveWithinTheHoldAndNeverBeforeTheTarget) {
   using namespace held;
   start_cloud();
-  std::atomic<int> phase{0};          // 1: the cloud is down, send; 2: the script's part is over
-  std::atomic<long> unmapped_ms{-1};  // the publishes sent -> the last of the unmapped PUBACKs
+  std::atomic<int> phase{0};       // 1: the cloud is down, send; 2: the script's part is over
+  std::atomic<int> came_back{0};   // the 9 relayed back to the local broker
+  std::atomic<long> first_ms{-1};  // our PUBACKs of those 9 sent -> the relay's PUBACK of the 9th
   std::atomic<int> stuck_acked_early{0};
   fake_ = std::make_unique<fake_broker>([&](fake_connection& c) {
-    if (!c.expect_connect()) return;
-    c.send(fake_wire::connack(0, c.index() > 0, c.v5()));
-    if (c.index() > 0 || !c.serve_until_subscribed()) return;
-    for (int i = 0; i < 300 && phase.load() < 1; ++i) std::this_thread::sleep_for(100ms);
-    if (phase.load() < 1) return;
+    if (!first_connection_until_go(c, phase)) return;
     std::string all;
+    for (int i = 0; i < kFirst; ++i)
+      all += fake_wire::publish("loop/x", "first-" + std::to_string(i), 1, static_cast<std::uint16_t>(kFirstId + i), c.v5());
     for (int i = 0; i < kStuck; ++i)
       all += fake_wire::publish(kHello, "stuck-" + std::to_string(i), 1, static_cast<std::uint16_t>(kStuckId + i), c.v5());
-    for (int i = 0; i < kUnmapped; ++i)
-      all += fake_wire::publish("unmapped/x", "u", 1, static_cast<std::uint16_t>(kUnmappedId + i), c.v5());
-    const auto t0 = std::chrono::steady_clock::now();
     c.send(all);
+    std::string acks;  // for the relay's PUBLISHes of the 9, sent together below
+    auto until = std::chrono::steady_clock::now() + 5s;
+    while (came_back.load() < kFirst && std::chrono::steady_clock::now() < until && !c.closed()) {
+      auto p = c.read(5s);
+      if (!p) break;
+      if (stuck(p->puback_id()) || first(p->puback_id())) ++stuck_acked_early;  // nothing is finished yet
+      if (p->type == mqtt_type::publish && p->topic() == kLoopBack) {
+        acks += fake_wire::puback(p->packet_id());
+        ++came_back;
+      }
+    }
+    if (came_back.load() < kFirst) return;
+    std::this_thread::sleep_for(200ms);  // the relay has read all 269 by now: 269 unacknowledged with it
+    const auto t0 = std::chrono::steady_clock::now();
+    c.send(acks);
     std::set<int> got;
-    while (static_cast<int>(got.size()) < kUnmapped && std::chrono::steady_clock::now() < t0 + 5s && !c.closed()) {
+    until = t0 + 5s;
+    while (static_cast<int>(got.size()) < kFirst && std::chrono::steady_clock::now() < until && !c.closed()) {
       auto p = c.read(5s);
       if (!p) break;
       const int id = p->puback_id();
-      if (unmapped(id)) got.insert(id);
+      if (first(id)) got.insert(id);
       if (stuck(id)) ++stuck_acked_early;
     }
-    if (static_cast<int>(got.size()) == kUnmapped)
-      unmapped_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    if (static_cast<int>(got.size()) == kFirst)
+      first_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
     phase = 2;
     c.serve_until([](const fake_packet&) { return false; }, 40s);
   });
-  start_relay_on(*fake_);
+  start_relay(with_loop_mapping(base_config(), *fake_));
   ASSERT_TRUE(relay_->wait_log({"iotcore: connected to"}, 30s)) << "the relay did not connect to the cloud within 30 s";
   cloud_->stop();
   ASSERT_TRUE(relay_->wait_log({"iotcore: connection closed", "iotcore: TLS", "iotcore: receive from"}, 10s))
       << "the relay did not notice the cloud going down within 10 s";
   phase = 1;
   for (int i = 0; i < 400 && phase.load() < 2; ++i) std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(came_back.load(), kFirst) << "the 9 looping publishes did not all come back within 5 s";
   ASSERT_EQ(phase.load(), 2) << "the fake local broker's script did not get that far";
-  ASSERT_GE(unmapped_ms.load(), 0) << "the PUBACKs of the unmapped publishes did not all come within 5 s";
-  EXPECT_LT(unmapped_ms.load(), 300) << "held PUBACKs leave within the hold time (500 us) of the first, not at the "
-                                        "loop's next idle wake-up (1 s)";
+  ASSERT_GE(first_ms.load(), 0) << "the PUBACKs of the 9 did not all come within 5 s of their targets' PUBACKs";
+  EXPECT_LT(first_ms.load(), 300) << "held PUBACKs leave within the hold time (500 us) of the first, not at the "
+                                     "loop's next idle wake-up (1 s)";
   EXPECT_EQ(stuck_acked_early.load(), 0) << "a message was acknowledged to its source before its target had it";
   std::string why;
   ASSERT_TRUE(cloud_->restart(why)) << why;
@@ -333,7 +414,9 @@ TEST_F(FakeLocal, IdsWrappedBehindAStuckPublishAreResentOnce) {
   };
   // The app publishes faster than the chain drains (PUBACKs to the cloud wait for the local
   // broker's): the cloud broker must queue them all, not drop past its default 1,000.
-  start_cloud("max_queued_messages 0\n");
+  // And it sends them without waiting for the relay's PUBACKs (max_inflight_messages 0): those
+  // leave in order ([MQTT-4.6.0-2]), so all of them wait behind the first, held publish.
+  start_cloud("max_queued_messages 0\nmax_inflight_messages 0\n");
   fake_ = std::make_unique<fake_broker>([](fake_connection& c) {
     if (!c.expect_connect()) return;
     c.send(fake_wire::connack(0, /*session_present=*/c.index() > 0, c.v5()));
