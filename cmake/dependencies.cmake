@@ -1,6 +1,7 @@
 # Every dependency comes from a Debian 12 package (scripts/setup.sh installs them).
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(URING REQUIRED IMPORTED_TARGET liburing)
+pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)  # metrics.listen (engine/metrics.cpp)
 pkg_check_modules(WOLFSSL REQUIRED IMPORTED_TARGET wolfssl)
 find_package(simdjson REQUIRED)
 find_package(Threads REQUIRED)

@@ -19,6 +19,7 @@
 #include "engine/covering.hpp"
 #include "engine/link.hpp"
 #include "engine/log.hpp"
+#include "engine/metrics.hpp"
 // after context.hpp: liburing (through reactor.hpp) defines BLOCK_SIZE, a name concurrentqueue.h uses
 #include "engine/colocation.hpp"
 #include "engine/reactor.hpp"
@@ -290,6 +291,15 @@ int run(const config::config& cfg) {
   }
   std::vector<link*> all;
   for (auto& l : links) all.push_back(l.get());
+  // Before any link starts: a metrics address that cannot be served is a fatal error at start-up.
+  std::unique_ptr<metrics_server> metrics;
+  if (!cfg.metrics_listen.empty()) {
+    metrics = metrics_server::start(cfg.metrics_listen, ctx, std::vector<const link*>(all.begin(), all.end()), err);
+    if (!metrics) {
+      LOG_ERROR("%s", err.c_str());
+      return 1;
+    }
+  }
   for (auto& l : links) {
     l->set_targets(all);
     l->start();
@@ -348,6 +358,7 @@ int run(const config::config& cfg) {
   iot_reactor->quit();
   t_local.join();
   t_iot.join();
+  metrics.reset();
   for (link* l : all) l->release_for_exit();
   for (link* l : all) l->free_for_exit();
   LOG_INFO("stopped: %llu received, %llu delivered, %llu QoS 0 dropped, %llu too large, %llu bad topics",

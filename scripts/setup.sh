@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build pkg-config git
-  liburing-dev libwolfssl-dev libsimdjson-dev libconcurrentqueue-dev
+  liburing-dev libwolfssl-dev libsimdjson-dev libconcurrentqueue-dev libmicrohttpd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   mosquitto mosquitto-clients libmosquitto-dev openssl gnuplot-nox

@@ -2,6 +2,9 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace mqrelay::test {
 
@@ -15,5 +18,16 @@ bool wait_port_open(std::uint16_t port, std::chrono::milliseconds timeout);
 
 // True if a TCP connect to 127.0.0.1:port succeeds now.
 bool port_open(std::uint16_t port);
+
+// Sends `request` as is to 127.0.0.1:port (then half-closes when asked) and reads until the peer
+// closes (at most 1 MiB, 5 s). nullopt when the connection fails or times out.
+std::optional<std::string> tcp_exchange(std::uint16_t port, std::string_view request, bool half_close = false);
+
+// An HTTP/1.1 request ("GET /path") by hand: the status code and the body, nullopt on failure.
+struct http_reply {
+  int status = 0;
+  std::string body;
+};
+std::optional<http_reply> http_request(std::uint16_t port, std::string_view method, std::string_view path);
 
 }  // namespace mqrelay::test
