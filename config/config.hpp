@@ -37,6 +37,7 @@ struct mapping {
   std::string target_topic_prefix;  // no '+'/'#'; non-empty whenever source == target
   bool no_local = false;
   bool retain_as_published = false;
+  bool operator==(const mapping&) const = default;
 };
 
 struct local_broker_config {
@@ -54,6 +55,7 @@ struct local_broker_config {
   // Absolute paths (a relative path in the file is taken relative to the file's directory).
   std::string root_ca_path, certificate_file_path, private_key_path;
   std::optional<std::string> username, password;
+  bool operator==(const local_broker_config&) const = default;
 };
 
 struct iot_core_config {
@@ -70,6 +72,7 @@ struct iot_core_config {
   // Per-connection token buckets, 0 = off. Default 100 / 524288 when the endpoint ends in
   // ".amazonaws.com" (or ".amazonaws.com.cn"), else 0.
   std::uint32_t max_publishes_per_second = 0, max_bytes_per_second = 0;
+  bool operator==(const iot_core_config&) const = default;
 };
 
 struct config {

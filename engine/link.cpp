@@ -11,6 +11,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <unordered_set>
 
 #include "codec/ack.hpp"
 #include "codec/connect.hpp"
@@ -67,15 +68,20 @@ link::link(reactor& r, relay_context& ctx, link_settings s, std::size_t index)
   cancel_op_.kind = op_kind::cancel;
   backoff_ms_ = s_.min_backoff_ms;
   keep_alive_s_ = s_.keep_alive_s;
-  // Publishes leave a packet id for each SUBSCRIBE packet this link sends (they can all be in
-  // flight at once, next to a full window of publishes, after a reconnect).
-  if (s_.max_filters_per_subscribe > 0) {
-    const std::size_t packets = (s_.subscriptions.size() + s_.max_filters_per_subscribe - 1) / s_.max_filters_per_subscribe;
-    ids_for_publish_ = 65535 - static_cast<std::uint32_t>(std::min<std::size_t>(packets, 32767));
-  }
+  routes_.store(s_.routes, std::memory_order_relaxed);
+  reserve_subscribe_ids();
+}
+
+// Publishes leave a packet id for each SUBSCRIBE packet this link sends (they can all be in
+// flight at once, next to a full window of publishes, after a reconnect).
+void link::reserve_subscribe_ids() noexcept {
+  if (s_.max_filters_per_subscribe == 0) return;
+  const std::size_t packets = (s_.subscriptions.size() + s_.max_filters_per_subscribe - 1) / s_.max_filters_per_subscribe;
+  ids_for_publish_ = 65535 - static_cast<std::uint32_t>(std::min<std::size_t>(packets, 32767));
 }
 
 link::~link() {
+  delete pending_reroute_.load();  // a reload the loop never got to (it stopped first)
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -382,7 +388,7 @@ bool link::handle_frame(const codec::frame& f) {
     case packet_type::publish: handle_publish(f); break;
     case packet_type::puback: handle_puback(f); break;
     case packet_type::suback: handle_suback(f); break;
-    case packet_type::unsuback: break;
+    case packet_type::unsuback: handle_unsuback(f); break;
     case packet_type::pingresp: {
       if (auto e = codec::decode_pingresp(f, s_.version); e != codec::error::none) {
         fail("malformed PINGRESP: %s", codec::describe(e));
@@ -436,16 +442,19 @@ void link::on_connack(const codec::frame& f) {
   ever_connected_ = true;
   last_error_.clear();
   resend_in_flight();
-  if (!c.session_present || !subscribed_this_process_) send_subscriptions();
+  if (!c.session_present || !subscribed_this_process_) send_subscriptions(0);
+  else if (subscribe_from_ < s_.subscriptions.size()) send_subscriptions(subscribe_from_);  // a reload's, not sent yet
+  send_unsubscriptions();
   flush();
 }
 
-void link::send_subscriptions() {
+// SUBSCRIBE for s_.subscriptions[from..]: all of them on a new session, a reload's additions otherwise.
+void link::send_subscriptions(std::size_t from) {
   const auto& subs = s_.subscriptions;
-  if (subs.empty()) return;
   subscribed_this_process_ = true;
+  subscribe_from_ = subs.size();
   std::vector<codec::subscription_out> batch;
-  for (std::size_t i = 0; i < subs.size(); i += s_.max_filters_per_subscribe) {
+  for (std::size_t i = from; i < subs.size(); i += s_.max_filters_per_subscribe) {
     const std::size_t n = std::min(s_.max_filters_per_subscribe, subs.size() - i);
     batch.clear();
     for (std::size_t j = i; j < i + n; ++j) {
@@ -461,12 +470,14 @@ void link::send_subscriptions() {
     if (pid == 0) {  // only with over 32,767 SUBSCRIBE packets and a full window of publishes
       LOG_ERROR("%s: no packet id free for SUBSCRIBE: %zu of %zu filters not subscribed", s_.name.c_str(),
                 subs.size() - i, subs.size());
+      subscribe_from_ = i;  // tried again after the next CONNACK
       return;
     }
     track(pid, slot_kind::subscribe, now_ns());
     slot& sl = slots_[pid];
     sl.first_sub = static_cast<std::uint16_t>(i);
     sl.sub_count = static_cast<std::uint16_t>(n);
+    sl.sub_gen = sub_gen_;
     const std::size_t sz = codec::subscribe_size(batch, s_.version);
     byte_buffer& o = out();
     const std::size_t at = o.size();
@@ -486,6 +497,11 @@ void link::handle_suback(const codec::frame& f) {
     LOG_DEBUG("%s: SUBACK for unknown packet id %u", s_.name.c_str(), v.packet_id);
     return;
   }
+  if (sl.sub_gen != sub_gen_) {  // sent before a reload replaced the list its indexes point into
+    LOG_INFO("%s: SUBACK for %u filters of the configuration before the reload", s_.name.c_str(), sl.sub_count);
+    untrack(v.packet_id);
+    return;
+  }
   for (std::size_t i = 0; i < sl.sub_count; ++i) {
     const auto& filter = s_.subscriptions[sl.first_sub + i].filter;
     if (i >= v.reason_codes.size()) {
@@ -497,6 +513,89 @@ void link::handle_suback(const codec::frame& f) {
     else LOG_INFO("%s: subscribed to '%s' (QoS %u)", s_.name.c_str(), filter.c_str(), rc);
   }
   untrack(v.packet_id);
+}
+
+// UNSUBSCRIBE for every filter a reload dropped and the broker has not confirmed yet; they stay
+// pending (and go again after a reconnect) until the UNSUBACK of the packet with the last of them.
+void link::send_unsubscriptions() {
+  if (unsub_pending_.empty()) return;
+  std::vector<std::string_view> batch;
+  for (std::size_t i = 0; i < unsub_pending_.size(); i += s_.max_filters_per_subscribe) {
+    const std::size_t n = std::min(s_.max_filters_per_subscribe, unsub_pending_.size() - i);
+    batch.assign(unsub_pending_.begin() + static_cast<std::ptrdiff_t>(i), unsub_pending_.begin() + static_cast<std::ptrdiff_t>(i + n));
+    const std::uint16_t pid = alloc_packet_id();
+    if (pid == 0) return;  // all ids in use: sent again after the next CONNACK
+    track(pid, slot_kind::unsubscribe, now_ns());
+    const std::size_t sz = codec::unsubscribe_size(batch, s_.version);
+    byte_buffer& o = out();
+    const std::size_t at = o.size();
+    const std::size_t w = codec::encode_unsubscribe(o.append(sz), pid, batch, s_.version);
+    o.shrink_to(at + w);
+    unsub_last_pid_ = pid;
+  }
+}
+
+void link::handle_unsuback(const codec::frame& f) {
+  codec::unsuback_view a{};
+  if (auto e = codec::decode_unsuback(f, s_.version, a); e != codec::error::none) {
+    fail("malformed UNSUBACK: %s", codec::describe(e));
+    return;
+  }
+  if (slots_[a.packet_id].kind != slot_kind::unsubscribe) {
+    LOG_DEBUG("%s: UNSUBACK for unknown packet id %u", s_.name.c_str(), a.packet_id);
+    return;
+  }
+  untrack(a.packet_id);
+  if (a.packet_id == unsub_last_pid_) {
+    LOG_INFO("%s: unsubscribed from %zu filters no mapping needs any more", s_.name.c_str(), unsub_pending_.size());
+    unsub_pending_.clear();
+    unsub_last_pid_ = 0;
+  }
+}
+
+bool link::reroute_later(std::unique_ptr<reroute>& r) {
+  reroute* expected = nullptr;
+  if (!pending_reroute_.compare_exchange_strong(expected, r.get(), std::memory_order_acq_rel)) return false;
+  r.release();
+  return true;
+}
+
+// A reload's new routes and subscriptions, on the link's own thread: the table is swapped at once
+// (messages already routed keep their routes: the new table keeps the old indexes), and the
+// subscription changes go out now or after the next CONNACK. The connection stays up.
+void link::apply_reroute() {
+  std::unique_ptr<reroute> r(pending_reroute_.exchange(nullptr, std::memory_order_acq_rel));
+  if (!r) return;
+  routes_.store(r->routes, std::memory_order_release);
+  // What was not subscribed on this session yet and is kept moves with the kept filters: count the
+  // old list's subscribed ones that the new kept part still has.
+  // (The kept part keeps the old order, so the subscribed ones come first.)
+  const std::size_t kept = r->subscriptions.size() - r->added;
+  std::unordered_set<std::string_view> subscribed;
+  for (std::size_t j = 0; j < subscribe_from_ && j < s_.subscriptions.size(); ++j) subscribed.insert(s_.subscriptions[j].filter);
+  std::size_t from = 0;
+  while (from < kept && subscribed.count(r->subscriptions[from].filter)) ++from;
+  subscribed.clear();  // it points into the list replaced below
+  s_.subscriptions = std::move(r->subscriptions);
+  subscribe_from_ = from;
+  ++sub_gen_;
+  reserve_subscribe_ids();
+  for (auto& f : r->unsubscribe) unsub_pending_.push_back(std::move(f));
+  if (!unsub_pending_.empty()) {  // a filter dropped by an earlier reload and wanted again is not unsubscribed
+    std::unordered_set<std::string_view> now;
+    for (const auto& sub : s_.subscriptions) now.insert(sub.filter);
+    std::erase_if(unsub_pending_, [&](const std::string& f) { return now.count(f) != 0; });
+  }
+  if (r->max_packet_in) {
+    s_.max_packet_in = r->max_packet_in;
+    framer_.set_max_packet_size(r->max_packet_in);
+  }
+  LOG_INFO("%s: reloaded: %zu filters (%zu new), %zu to unsubscribe", s_.name.c_str(), s_.subscriptions.size(), r->added,
+           unsub_pending_.size());
+  if (state_ != state::connected) return;  // on_connack() sends them
+  if (subscribe_from_ < s_.subscriptions.size()) send_subscriptions(subscribe_from_);
+  send_unsubscriptions();
+  flush();
 }
 
 // ---------------------------------------------------------------- source role
@@ -518,7 +617,7 @@ void link::handle_publish(const codec::frame& f) {
   if (ctx_.stopping.load(std::memory_order_relaxed)) return;  // redelivered next session
   if (p.qos == 1) ++unacked_in_;
   ctx_.ctr.received.fetch_add(1, std::memory_order_relaxed);
-  const source_routes* rt = s_.routes;
+  const source_routes* rt = routes_.load(std::memory_order_relaxed);
   if (!rt) {
     if (p.qos == 1) ack_in_order(p.packet_id);
     return;
@@ -805,7 +904,7 @@ bool link::can_send_more(std::size_t bytes, std::uint64_t now) {
 // Encodes one QoS 1 PUBLISH. False when the window or rate limit is exhausted (nothing sent).
 bool link::send_publish(const delivery& d, std::uint64_t now) {
   message* m = d.m;
-  const route& r = m->source->settings().routes->routes[d.route];
+  const route& r = m->source->routes()->routes[d.route];
   codec::publish_out p{};
   p.topic_prefix = r.prefix;
   p.topic = m->topic();
@@ -845,11 +944,16 @@ void link::resend_in_flight() {
     slot& sl = slots_[pid];
     next = sl.next;
     if (sl.kind == slot_kind::subscribe) {  // re-sent by send_subscriptions() when needed
+      if (sl.sub_gen == sub_gen_) subscribe_from_ = std::min<std::size_t>(subscribe_from_, sl.first_sub);
+      untrack(pid);
+      continue;
+    }
+    if (sl.kind == slot_kind::unsubscribe) {  // unsub_pending_ still has them: sent after CONNACK
       untrack(pid);
       continue;
     }
     message* m = sl.d.m;
-    const route& r = m->source->settings().routes->routes[sl.d.route];
+    const route& r = m->source->routes()->routes[sl.d.route];
     codec::publish_out p{};
     p.topic_prefix = r.prefix;
     p.topic = m->topic();
@@ -976,6 +1080,7 @@ void link::flush() {
 // ---------------------------------------------------------------- the loop's view
 
 void link::poll(std::uint64_t now) {
+  if (pending_reroute_.load(std::memory_order_relaxed)) apply_reroute();
   drain_completions();
   if (ctx_.disconnect_now.load(std::memory_order_relaxed)) {
     if (state_ == state::connected && !disconnect_sent_) {

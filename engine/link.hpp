@@ -90,6 +90,25 @@ class link final : public poll_handler {
   reactor& owner() noexcept { return reactor_; }
   std::size_t index() const noexcept { return index_; }
   const link_settings& settings() const noexcept { return s_; }
+  // This link's route table as a source (nullptr: it is no source). Thread-safe: targets look up
+  // the route of a delivery here. A reload replaces the table with one that keeps every route of
+  // the old one at its index, and the old table stays alive until the relay exits.
+  const source_routes* routes() const noexcept { return routes_.load(std::memory_order_acquire); }
+
+  // ---- reload (SPEC §4.10), from the main thread ----
+  struct reroute {
+    const source_routes* routes = nullptr;  // the new table (see routes())
+    // The new whole subscription list: the filters this link keeps, in their old order, then
+    // `added` new ones (or ones whose options changed), which it subscribes.
+    std::vector<link_settings::subscription> subscriptions;
+    std::size_t added = 0;
+    std::vector<std::string> unsubscribe;  // filters no mapping needs any more
+    std::uint32_t max_packet_in = 0;       // the largest packet its targets can carry
+  };
+  // Hands the change to the link's thread, which applies it when its loop next wakes (the caller
+  // notifies the reactor). False, and nothing taken, while the previous one is not applied yet.
+  bool reroute_later(std::unique_ptr<reroute>& r);
+  bool reroute_applied() const noexcept { return pending_reroute_.load(std::memory_order_acquire) == nullptr; }
 
   // ---- reactor thread ----
   // Wires the producer tokens to every possible target (call before start, single-threaded).
@@ -106,13 +125,14 @@ class link final : public poll_handler {
     op_kind kind = op_kind::connect;
     void complete(int res, std::uint32_t flags) override { l->on_complete(kind, res, flags); }
   };
-  enum class slot_kind : std::uint8_t { none, publish, subscribe };
+  enum class slot_kind : std::uint8_t { none, publish, subscribe, unsubscribe };
   struct slot {
     delivery d;
     std::uint64_t sent_ns;
     slot_kind kind;
     std::uint16_t first_sub;  // subscribe: index of the first filter in s_.subscriptions
     std::uint16_t sub_count;
+    std::uint16_t sub_gen;    // subscribe: sub_gen_ when sent (first_sub indexes that list)
     std::uint16_t prev, next;  // the send-order list (packet ids; 0 = none)
   };
 
@@ -135,8 +155,12 @@ class link final : public poll_handler {
   void handle_oversize(const codec::oversize_publish& o);
   void handle_puback(const codec::frame& f);
   void handle_suback(const codec::frame& f);
-  void send_subscriptions();
+  void handle_unsuback(const codec::frame& f);
+  void send_subscriptions(std::size_t from);
+  void send_unsubscriptions();
   void resend_in_flight();
+  void apply_reroute();
+  void reserve_subscribe_ids() noexcept;
 
   // target role
   void drain_inbox(std::uint64_t now);
@@ -221,6 +245,12 @@ class link final : public poll_handler {
   std::uint64_t throttled_until_ = 0;
 
   // source role
+  std::atomic<const source_routes*> routes_{nullptr};
+  std::atomic<reroute*> pending_reroute_{nullptr};
+  std::uint16_t sub_gen_ = 0;          // changes when a reload replaces s_.subscriptions
+  std::size_t subscribe_from_ = 0;     // s_.subscriptions from here on are not subscribed on this session yet
+  std::vector<std::string> unsub_pending_;  // filters to unsubscribe (sent when connected)
+  std::uint16_t unsub_last_pid_ = 0;   // the packet that carries the last of them
   std::uint32_t generation_ = 0;
   ack_order ack_order_;             // this connection's QoS 1 PUBLISHes whose PUBACK has not left, in order
   message_pool pool_;

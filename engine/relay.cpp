@@ -10,6 +10,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <set>
 #include <memory>
 #include <thread>
 
@@ -71,23 +73,44 @@ namespace {
 
 // ---------------------------------------------------------------- routes
 
-std::unique_ptr<source_routes> compile_routes(const config::config& cfg, config::endpoint source) {
+constexpr std::size_t kMaxRoutes = 65535;  // distinct (target, prefix) pairs per source
+
+// nullptr when the source has no mapping, or more than kMaxRoutes routes (see too_many_routes()).
+// `previous`: the table a reload replaces. The new one starts with all of its routes, at the same
+// indexes: deliveries in flight name their route by index (SPEC §4.10: nothing in flight changes).
+std::unique_ptr<source_routes> compile_routes(const config::config& cfg, config::endpoint source,
+                                              const source_routes* previous = nullptr) {
   auto rt = std::make_unique<source_routes>();
+  if (previous) rt->routes = previous->routes;
   std::vector<topic_automaton::entry> entries;
   for (const auto& m : cfg.mappings) {
     if (m.source != source) continue;
     const auto id = static_cast<std::uint32_t>(rt->mapping_route.size());
-    std::uint16_t r = 0;
+    std::size_t r = 0;
     while (r < rt->routes.size() && !(rt->routes[r].target == m.target && rt->routes[r].prefix == m.target_topic_prefix)) ++r;
-    if (r == rt->routes.size()) rt->routes.push_back(route{m.target, m.target_topic_prefix});
-    rt->mapping_route.push_back(r);
+    if (r == rt->routes.size()) {
+      if (r == kMaxRoutes) return nullptr;  // a delivery names its route in 16 bits
+      rt->routes.push_back(route{m.target, m.target_topic_prefix});
+    }
+    rt->mapping_route.push_back(static_cast<std::uint16_t>(r));
     rt->mapping_rap.push_back(m.retain_as_published ? 1 : 0);
     rt->mapping_names.push_back(m.name);
     entries.push_back({m.topic, id});
   }
-  if (entries.empty()) return nullptr;
+  if (entries.empty() && !previous) return nullptr;
   rt->automaton = topic_automaton::compile(entries);
   return rt;
+}
+
+// More distinct (target, prefix) pairs than a route index holds (with the routes of `previous`,
+// which a reload keeps).
+bool too_many_routes(const config::config& cfg, config::endpoint source, const source_routes* previous = nullptr) {
+  std::set<std::pair<config::endpoint, std::string_view>> pairs;
+  if (previous)
+    for (const auto& r : previous->routes) pairs.insert({r.target, r.prefix});
+  for (const auto& m : cfg.mappings)
+    if (m.source == source) pairs.insert({m.target, m.target_topic_prefix});
+  return pairs.size() > kMaxRoutes;
 }
 
 std::vector<link_settings::subscription> covering_subscriptions(const config::config& cfg, config::endpoint source) {
@@ -141,6 +164,166 @@ level to_level(config::log_level l) {
     case config::log_level::debug: return level::debug;
   }
   return level::info;
+}
+
+// ---------------------------------------------------------------- reload (SPEC §4.10)
+
+// What SIGHUP changes while the relay runs: the mappings (routes and subscription deltas, applied
+// by each link on its own thread, connections kept) and log.level. Owned by run()'s thread.
+class reloader {
+ public:
+  reloader(const config::config& cfg, link* local, std::vector<link*> iot, std::vector<reactor*> reactors)
+      : running_(cfg), local_(local), iot_(std::move(iot)), reactors_(std::move(reactors)) {
+    for (link* l : all()) subs_[l] = l->settings().subscriptions;
+  }
+  // Tables in use or retired: kept until the relay exits (a target may be reading a retired one).
+  void keep(std::unique_ptr<source_routes> t) {
+    if (t) tables_.push_back(std::move(t));
+  }
+  void reload();
+
+ private:
+  std::vector<link*> links_of(config::endpoint source) const {
+    if (source == config::endpoint::iot_core) return iot_;
+    return local_ ? std::vector<link*>{local_} : std::vector<link*>{};
+  }
+  std::vector<link*> all() const {
+    std::vector<link*> v;
+    if (local_) v.push_back(local_);
+    v.insert(v.end(), iot_.begin(), iot_.end());
+    return v;
+  }
+  // The new covering filters of one source spread over its links: each filter stays where it is
+  // subscribed; a new one goes to the link with the fewest (IoT Core allows 50 per connection).
+  void plan(const std::vector<link*>& links, const std::vector<link_settings::subscription>& cover,
+            const source_routes* table, std::uint32_t max_packet_in,
+            std::vector<std::pair<link*, std::unique_ptr<link::reroute>>>& out);
+
+  config::config running_;
+  link* local_;
+  std::vector<link*> iot_;
+  std::vector<reactor*> reactors_;
+  std::map<link*, std::vector<link_settings::subscription>> subs_;
+  std::vector<std::unique_ptr<source_routes>> tables_;
+};
+
+void reloader::plan(const std::vector<link*>& links, const std::vector<link_settings::subscription>& cover,
+                    const source_routes* table, std::uint32_t max_packet_in,
+                    std::vector<std::pair<link*, std::unique_ptr<link::reroute>>>& out) {
+  if (links.empty()) return;
+  std::map<std::string, std::pair<link*, const link_settings::subscription*>> old;
+  for (link* l : links)
+    for (const auto& s : subs_[l]) old[s.filter] = {l, &s};
+  std::map<std::string, const link_settings::subscription*> wanted;
+  for (const auto& s : cover) wanted[s.filter] = &s;
+  std::map<link*, std::unique_ptr<link::reroute>> rr;
+  std::map<link*, std::vector<link_settings::subscription>> added;
+  for (link* l : links) {
+    auto r = std::make_unique<link::reroute>();
+    r->routes = table;
+    r->max_packet_in = max_packet_in;
+    for (const auto& s : subs_[l]) {
+      const auto w = wanted.find(s.filter);
+      if (w == wanted.end()) r->unsubscribe.push_back(s.filter);
+      else if (w->second->no_local == s.no_local && w->second->retain_as_published == s.retain_as_published)
+        r->subscriptions.push_back(s);
+      else added[l].push_back(*w->second);  // new options: SUBSCRIBE again replaces the subscription
+    }
+    rr[l] = std::move(r);
+  }
+  for (const auto& s : cover) {
+    if (old.count(s.filter)) continue;
+    link* best = links[0];
+    for (link* l : links)
+      if (rr[l]->subscriptions.size() + added[l].size() < rr[best]->subscriptions.size() + added[best].size()) best = l;
+    added[best].push_back(s);
+  }
+  for (link* l : links) {
+    auto& r = rr[l];
+    r->added = added[l].size();
+    r->subscriptions.insert(r->subscriptions.end(), added[l].begin(), added[l].end());
+    subs_[l] = r->subscriptions;
+    out.emplace_back(l, std::move(r));
+  }
+}
+
+void reloader::reload() {
+  LOG_INFO("SIGHUP: reading %s", running_.path.c_str());
+  auto r = config::load_file(running_.path, config::mode::run);
+  for (const auto& w : r.warnings) LOG_WARN("%s", w.c_str());
+  for (const auto& e : r.errors) LOG_ERROR("%s", e.c_str());
+  if (!r.cfg) {
+    LOG_ERROR("SIGHUP: the file has errors; keeping the running configuration");
+    return;
+  }
+  const config::config& n = *r.cfg;
+  bool wants_local = n.mappings.empty(), wants_iot = false;
+  for (const auto& m : n.mappings) {
+    for (auto e : {m.source, m.target}) {
+      if (e == config::endpoint::local_mqtt) wants_local = true;
+      if (e == config::endpoint::iot_core) wants_iot = true;
+    }
+  }
+  if ((wants_iot && iot_.empty()) || (wants_local && !local_)) {
+    LOG_ERROR("SIGHUP: the new mappings use %s, which this run has no connection to; restart mqrelay to apply them. "
+              "Keeping the running configuration",
+              wants_iot && iot_.empty() ? "IotCore" : "LocalMqtt");
+    return;
+  }
+  if (n.log != running_.log) {
+    set_log_level(to_level(n.log));
+    running_.log = n.log;
+    LOG_INFO("SIGHUP: log.level changed");
+  }
+  std::string later;
+  const auto note = [&](bool changed, const char* what) {
+    if (changed) later += (later.empty() ? "" : ", ") + std::string(what);
+  };
+  note(!(n.local == running_.local), "the local broker connection (brokerUri, clientId, mqtt, localBroker)");
+  note(!(n.iot_core == running_.iot_core), "iotCore");
+  note(n.spooler_max_bytes != running_.spooler_max_bytes || n.keep_qos0_when_offline != running_.keep_qos0_when_offline,
+       "spooler");
+  note(n.metrics_listen != running_.metrics_listen, "metrics");
+  if (!later.empty())
+    LOG_WARN("SIGHUP: changes to %s take effect when mqrelay restarts; the running relay keeps the old values", later.c_str());
+  if (n.mappings == running_.mappings) {
+    LOG_INFO("SIGHUP: mappings unchanged");
+    return;
+  }
+  for (link* l : all())
+    if (!l->reroute_applied()) {
+      LOG_ERROR("SIGHUP: the previous reload is still being applied; try again");
+      return;
+    }
+  std::vector<std::pair<link*, std::unique_ptr<link::reroute>>> changes;
+  for (auto source : {config::endpoint::local_mqtt, config::endpoint::iot_core}) {
+    const std::vector<link*> links = links_of(source);
+    if (links.empty()) continue;
+    if (too_many_routes(n, source, links[0]->routes())) {
+      LOG_ERROR("SIGHUP: with the routes of this run, %s would feed more than %zu (target, prefix) pairs; restart "
+                "mqrelay to apply the new mappings. Keeping the running configuration",
+                config::endpoint_name(source), kMaxRoutes);
+      return;
+    }
+  }
+  for (auto source : {config::endpoint::local_mqtt, config::endpoint::iot_core}) {
+    const std::vector<link*> links = links_of(source);
+    if (links.empty()) continue;
+    const bool is_local = source == config::endpoint::local_mqtt;
+    auto table = compile_routes(n, source, links[0]->routes());
+    const std::uint32_t advertised = is_local ? running_.local.maximum_packet_size : 0;
+    plan(links, covering_subscriptions(n, source), table.get(), inbound_limit(n, source, advertised), changes);
+    keep(std::move(table));
+  }
+  for (auto& [l, rr] : changes) {
+    if (!l->reroute_later(rr)) LOG_ERROR("SIGHUP: %s did not take the change", l->settings().name.c_str());  // checked above
+  }
+  for (reactor* rc : reactors_) rc->notify();
+  running_.mappings = n.mappings;
+  for (const auto& m : n.mappings)
+    LOG_INFO("route %s: %s %s -> %s%s%s", m.name.c_str(), config::endpoint_name(m.source), m.topic.c_str(),
+             config::endpoint_name(m.target), m.target_topic_prefix.empty() ? "" : " prefix=", m.target_topic_prefix.c_str());
+  LOG_INFO("SIGHUP: %zu mappings now; connections kept", n.mappings.size());
 }
 
 }  // namespace
@@ -214,6 +397,12 @@ int run(const config::config& cfg) {
       LOG_WARN("the private key %s is readable by group or others; chmod 600 it", o.key_file.c_str());
   }
 
+  for (auto source : {config::endpoint::local_mqtt, config::endpoint::iot_core})
+    if (too_many_routes(cfg, source)) {
+      LOG_ERROR("the mappings from %s have more than %zu distinct (target, targetTopicPrefix) pairs", config::endpoint_name(source),
+                kMaxRoutes);
+      return 2;
+    }
   auto local_routes = compile_routes(cfg, config::endpoint::local_mqtt);
   auto iot_routes = compile_routes(cfg, config::endpoint::iot_core);
 
@@ -309,6 +498,8 @@ int run(const config::config& cfg) {
     LOG_INFO("route %s: %s %s -> %s%s%s", m.name.c_str(), config::endpoint_name(m.source), m.topic.c_str(),
              config::endpoint_name(m.target), m.target_topic_prefix.empty() ? "" : " prefix=", m.target_topic_prefix.c_str());
 
+  reloader reloads(cfg, ctx.local, ctx.iot, {local_reactor.get(), iot_reactor.get()});
+
   colocation placement(*local_reactor, *iot_reactor);
   if (placement.enabled()) local_reactor->add_handler(&placement);
 
@@ -322,7 +513,7 @@ int run(const config::config& cfg) {
     timespec ts{0, 100 * 1000 * 1000};
     sig = sigtimedwait(&sigs, nullptr, &ts);
     if (sig == SIGTERM || sig == SIGINT) break;
-    if (sig == SIGHUP) LOG_WARN("SIGHUP: configuration reload is not supported yet; keeping the running configuration");
+    if (sig == SIGHUP) reloads.reload();
     if (!ready) {
       bool all_up = true;
       for (link* l : all) all_up = all_up && l->connected_now();
