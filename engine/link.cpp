@@ -245,6 +245,11 @@ void link::schedule_reconnect(std::uint64_t now) {
   std::uint64_t d = lo + (hi > lo ? splitmix(rng_) % (hi - lo + 1) : 0);
   d = std::min<std::uint64_t>(d, s_.max_backoff_ms);
   backoff_ms_ = static_cast<std::uint32_t>(d);
+  if (reconnect_now_) {
+    reconnect_now_ = false;
+    backoff_ms_ = s_.min_backoff_ms;
+    d = 0;
+  }
   reconnect_at_ = now + d * kMs;
   LOG_DEBUG("%s: reconnecting in %llu ms", s_.name.c_str(), static_cast<unsigned long long>(d));
 }
@@ -553,6 +558,45 @@ void link::handle_unsuback(const codec::frame& f) {
   }
 }
 
+// A reload's new connection settings: taken now, used from the next connection on, which starts
+// at once. What this link holds as a target is resent there with DUP (SPEC §4.7); what it took as
+// a source and has not acknowledged, the broker redelivers on the new connection (same client ID)
+// or keeps for the old session (a new client ID).
+void link::reconnect_with(const link_settings& n) {
+  s_.host = n.host;
+  s_.port = n.port;
+  s_.tls = n.tls;
+  s_.version = n.version;
+  s_.client_id = n.client_id;
+  s_.username = n.username;
+  s_.password = n.password;
+  s_.keep_alive_s = n.keep_alive_s;
+  s_.session_expiry = n.session_expiry;
+  s_.receive_maximum = n.receive_maximum;
+  s_.maximum_packet_size = n.maximum_packet_size;
+  s_.connect_timeout_ms = n.connect_timeout_ms;
+  s_.ping_timeout_ms = n.ping_timeout_ms;
+  s_.ack_timeout_ms = n.ack_timeout_ms;
+  s_.min_backoff_ms = n.min_backoff_ms;
+  s_.max_backoff_ms = n.max_backoff_ms;
+  s_.max_in_flight = n.max_in_flight;
+  s_.max_pub_per_s = n.max_pub_per_s;
+  s_.max_bytes_per_s = n.max_bytes_per_s;
+  if (n.max_packet_in) {
+    s_.max_packet_in = n.max_packet_in;
+    framer_.set_max_packet_size(n.max_packet_in);
+  }
+  keep_alive_s_ = s_.keep_alive_s;
+  backoff_ms_ = s_.min_backoff_ms;
+  LOG_INFO("%s: reloaded connection settings: %s:%u as %s", s_.name.c_str(), s_.host.c_str(), s_.port, s_.client_id.c_str());
+  if (state_ == state::idle) {
+    reconnect_at_ = now_ns();
+  } else {
+    reconnect_now_ = true;
+    fail("reconnecting with the reloaded settings");
+  }
+}
+
 bool link::reroute_later(std::unique_ptr<reroute>& r) {
   reroute* expected = nullptr;
   if (!pending_reroute_.compare_exchange_strong(expected, r.get(), std::memory_order_acq_rel)) return false;
@@ -566,6 +610,8 @@ bool link::reroute_later(std::unique_ptr<reroute>& r) {
 void link::apply_reroute() {
   std::unique_ptr<reroute> r(pending_reroute_.exchange(nullptr, std::memory_order_acq_rel));
   if (!r) return;
+  if (r->connection) reconnect_with(*r->connection);
+  if (!r->new_routes) return;
   routes_.store(r->routes, std::memory_order_release);
   // What was not subscribed on this session yet and is kept moves with the kept filters: count the
   // old list's subscribed ones that the new kept part still has.

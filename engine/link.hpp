@@ -97,6 +97,7 @@ class link final : public poll_handler {
 
   // ---- reload (SPEC §4.10), from the main thread ----
   struct reroute {
+    bool new_routes = true;                 // false: only `connection` changes
     const source_routes* routes = nullptr;  // the new table (see routes())
     // The new whole subscription list: the filters this link keeps, in their old order, then
     // `added` new ones (or ones whose options changed), which it subscribes.
@@ -104,6 +105,9 @@ class link final : public poll_handler {
     std::size_t added = 0;
     std::vector<std::string> unsubscribe;  // filters no mapping needs any more
     std::uint32_t max_packet_in = 0;       // the largest packet its targets can carry
+    // New connection settings (host, port, TLS, client ID, credentials, MQTT options; not the
+    // name, subscriptions or routes): the link closes its connection and reconnects at once.
+    std::optional<link_settings> connection;
   };
   // Hands the change to the link's thread, which applies it when its loop next wakes (the caller
   // notifies the reactor). False, and nothing taken, while the previous one is not applied yet.
@@ -160,6 +164,7 @@ class link final : public poll_handler {
   void send_unsubscriptions();
   void resend_in_flight();
   void apply_reroute();
+  void reconnect_with(const link_settings& n);
   void reserve_subscribe_ids() noexcept;
 
   // target role
@@ -251,6 +256,7 @@ class link final : public poll_handler {
   std::size_t subscribe_from_ = 0;     // s_.subscriptions from here on are not subscribed on this session yet
   std::vector<std::string> unsub_pending_;  // filters to unsubscribe (sent when connected)
   std::uint16_t unsub_last_pid_ = 0;   // the packet that carries the last of them
+  bool reconnect_now_ = false;         // the next reconnect skips the backoff (a reload's new settings)
   std::uint32_t generation_ = 0;
   ack_order ack_order_;             // this connection's QoS 1 PUBLISHes whose PUBACK has not left, in order
   message_pool pool_;

@@ -5,6 +5,7 @@
 #include <malloc.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -166,7 +167,113 @@ level to_level(config::log_level l) {
   return level::info;
 }
 
+// ---------------------------------------------------------------- links' settings
+
+std::unique_ptr<tls::client_context> make_tls_context(const std::string& ca, const std::string& cert, const std::string& key,
+                                                     const std::string& server_name, const char* alpn, std::string& err) {
+  tls::client_options o;
+  o.ca_file = ca;
+  o.cert_file = cert;
+  o.key_file = key;
+  o.server_name = server_name;
+  if (alpn) o.alpn = alpn;
+  auto c = tls::client_context::create(o, err);
+  if (c && !key.empty() && tls::key_file_too_open(key))
+    LOG_WARN("the private key %s is readable by group or others; chmod 600 it", key.c_str());
+  return c;
+}
+
+std::unique_ptr<tls::client_context> iot_tls_context(const config::config& cfg, std::string& err) {
+  const auto& ic = cfg.iot_core;
+  return make_tls_context(ic.root_ca_path, ic.certificate_file_path, ic.private_key_path, ic.endpoint,
+                          ic.port == 443 ? "x-amzn-mqtt-ca" : nullptr, err);
+}
+
+std::unique_ptr<tls::client_context> local_tls_context(const config::config& cfg, std::string& err) {
+  const auto& l = cfg.local;
+  return make_tls_context(l.root_ca_path, l.certificate_file_path, l.private_key_path, l.host, nullptr, err);
+}
+
+// Everything but the subscriptions and the routes.
+link_settings local_link_settings(const config::config& cfg, tls::client_context* tls) {
+  link_settings s;
+  s.name = "local";
+  s.endpoint = config::endpoint::local_mqtt;
+  s.host = cfg.local.host;
+  s.port = cfg.local.port;
+  s.tls = tls;
+  s.version = cfg.local.version;
+  s.client_id = cfg.local.client_id;
+  s.username = cfg.local.username;
+  s.password = cfg.local.password;
+  s.keep_alive_s = static_cast<std::uint16_t>(std::min<std::uint32_t>(cfg.local.keep_alive_s, 65535));
+  s.session_expiry = cfg.local.session_expiry;
+  s.receive_maximum = cfg.local.receive_maximum;
+  s.maximum_packet_size = cfg.local.maximum_packet_size;
+  s.connect_timeout_ms = cfg.local.conn_ack_timeout_ms;
+  s.ping_timeout_ms = cfg.local.ping_timeout_ms;
+  s.ack_timeout_ms = cfg.local.ack_timeout_s * 1000;
+  s.min_backoff_ms = cfg.local.min_reconnect_delay_ms;
+  s.max_backoff_ms = cfg.local.max_reconnect_delay_ms;
+  s.max_in_flight = cfg.local.version == codec::protocol_version::v5 ? 65535 : 1000;
+  s.max_packet_in = inbound_limit(cfg, config::endpoint::local_mqtt, cfg.local.maximum_packet_size);
+  s.keep_qos0_when_offline = cfg.keep_qos0_when_offline;
+  s.max_filters_per_subscribe = 64;
+  return s;
+}
+
+// Connection i (0-based) of the IoT Core pool; everything but the subscriptions and the routes.
+link_settings iot_link_settings(const config::config& cfg, tls::client_context* tls, std::uint32_t i) {
+  const auto& ic = cfg.iot_core;
+  link_settings s;
+  s.name = i == 0 ? "iotcore" : "iotcore#" + std::to_string(i + 1);
+  s.endpoint = config::endpoint::iot_core;
+  s.host = ic.endpoint;
+  s.port = ic.port;
+  s.tls = tls;
+  s.version = ic.version;
+  s.client_id = i == 0 ? ic.thing_name : ic.thing_name + "#" + std::to_string(i + 1);
+  s.keep_alive_s = static_cast<std::uint16_t>(ic.keep_alive_s);
+  s.session_expiry = 3600;  // IoT Core's default persistent-session expiry
+  s.receive_maximum = 100;
+  s.connect_timeout_ms = cfg.local.conn_ack_timeout_ms;
+  s.ping_timeout_ms = cfg.local.ping_timeout_ms;
+  s.ack_timeout_ms = cfg.local.ack_timeout_s * 1000;
+  s.min_backoff_ms = ic.min_reconnect_delay_s * 1000;
+  s.max_backoff_ms = ic.max_reconnect_delay_s * 1000;
+  s.max_in_flight = ic.max_in_flight;
+  s.max_packet_in = inbound_limit(cfg, config::endpoint::iot_core, 0);
+  s.max_pub_per_s = ic.max_publishes_per_second;
+  s.max_bytes_per_s = ic.max_bytes_per_second;
+  s.keep_qos0_when_offline = cfg.keep_qos0_when_offline;
+  s.max_filters_per_subscribe = 8;  // IoT Core: 8 per SUBSCRIBE
+  return s;
+}
+
 // ---------------------------------------------------------------- reload (SPEC §4.10)
+
+// What a TLS context was made from: the files' paths, sizes and modification times. A certificate
+// rotated under the same name (a new file, or the same one rewritten) changes it.
+std::string tls_files_stamp(std::initializer_list<const std::string*> paths) {
+  std::string out;
+  for (const std::string* p : paths) {
+    struct stat st {};
+    out += *p;
+    if (!p->empty() && ::stat(p->c_str(), &st) == 0)
+      out += ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+    out += ";";
+  }
+  return out;
+}
+std::string local_tls_stamp(const config::config& c) {
+  return c.local.tls ? c.local.host + "|" + tls_files_stamp({&c.local.root_ca_path, &c.local.certificate_file_path, &c.local.private_key_path})
+                     : std::string();
+}
+std::string iot_tls_stamp(const config::config& c) {
+  return c.iot_core.endpoint + (c.iot_core.port == 443 ? "|alpn|" : "|") +
+         tls_files_stamp({&c.iot_core.root_ca_path, &c.iot_core.certificate_file_path, &c.iot_core.private_key_path});
+}
+
 
 // What SIGHUP changes while the relay runs: the mappings (routes and subscription deltas, applied
 // by each link on its own thread, connections kept) and log.level. Owned by run()'s thread.
@@ -174,7 +281,12 @@ class reloader {
  public:
   reloader(const config::config& cfg, link* local, std::vector<link*> iot, std::vector<reactor*> reactors)
       : running_(cfg), local_(local), iot_(std::move(iot)), reactors_(std::move(reactors)) {
-    for (link* l : all()) subs_[l] = l->settings().subscriptions;
+    for (link* l : all()) {
+      subs_[l] = l->settings().subscriptions;
+      conn_[l] = l->settings();
+    }
+    local_stamp_ = local_tls_stamp(cfg);
+    iot_stamp_ = iot_tls_stamp(cfg);
   }
   // Tables in use or retired: kept until the relay exits (a target may be reading a retired one).
   void keep(std::unique_ptr<source_routes> t) {
@@ -204,7 +316,10 @@ class reloader {
   std::vector<link*> iot_;
   std::vector<reactor*> reactors_;
   std::map<link*, std::vector<link_settings::subscription>> subs_;
+  std::map<link*, link_settings> conn_;  // the settings each link connects with
   std::vector<std::unique_ptr<source_routes>> tables_;
+  std::vector<std::unique_ptr<tls::client_context>> contexts_;  // made by reloads; kept until exit
+  std::string local_stamp_, iot_stamp_;  // what the TLS contexts in use were made from
 };
 
 void reloader::plan(const std::vector<link*>& links, const std::vector<link_settings::subscription>& cover,
@@ -247,6 +362,18 @@ void reloader::plan(const std::vector<link*>& links, const std::vector<link_sett
   }
 }
 
+// The settings a connection is made with (not the name, subscriptions, routes or max_packet_in,
+// which follow the mappings).
+bool same_connection(const link_settings& a, const link_settings& b) {
+  return a.host == b.host && a.port == b.port && a.tls == b.tls && a.version == b.version && a.client_id == b.client_id &&
+         a.username == b.username && a.password == b.password && a.keep_alive_s == b.keep_alive_s &&
+         a.session_expiry == b.session_expiry && a.receive_maximum == b.receive_maximum &&
+         a.maximum_packet_size == b.maximum_packet_size && a.connect_timeout_ms == b.connect_timeout_ms &&
+         a.ping_timeout_ms == b.ping_timeout_ms && a.ack_timeout_ms == b.ack_timeout_ms &&
+         a.min_backoff_ms == b.min_backoff_ms && a.max_backoff_ms == b.max_backoff_ms &&
+         a.max_in_flight == b.max_in_flight && a.max_pub_per_s == b.max_pub_per_s && a.max_bytes_per_s == b.max_bytes_per_s;
+}
+
 void reloader::reload() {
   LOG_INFO("SIGHUP: reading %s", running_.path.c_str());
   auto r = config::load_file(running_.path, config::mode::run);
@@ -270,6 +397,11 @@ void reloader::reload() {
               wants_iot && iot_.empty() ? "IotCore" : "LocalMqtt");
     return;
   }
+  for (link* l : all())
+    if (!l->reroute_applied()) {
+      LOG_ERROR("SIGHUP: the previous reload is still being applied; try again");
+      return;
+    }
   if (n.log != running_.log) {
     set_log_level(to_level(n.log));
     running_.log = n.log;
@@ -279,51 +411,103 @@ void reloader::reload() {
   const auto note = [&](bool changed, const char* what) {
     if (changed) later += (later.empty() ? "" : ", ") + std::string(what);
   };
-  note(!(n.local == running_.local), "the local broker connection (brokerUri, clientId, mqtt, localBroker)");
-  note(!(n.iot_core == running_.iot_core), "iotCore");
+  note(!iot_.empty() && n.iot_core.connections != running_.iot_core.connections, "iotCore.connections");
+  note(n.iot_core.max_message_size != running_.iot_core.max_message_size, "iotCore.maxMessageSizeInBytes");
   note(n.spooler_max_bytes != running_.spooler_max_bytes || n.keep_qos0_when_offline != running_.keep_qos0_when_offline,
        "spooler");
   note(n.metrics_listen != running_.metrics_listen, "metrics");
   if (!later.empty())
     LOG_WARN("SIGHUP: changes to %s take effect when mqrelay restarts; the running relay keeps the old values", later.c_str());
-  if (n.mappings == running_.mappings) {
-    LOG_INFO("SIGHUP: mappings unchanged");
+
+  // Connection settings: a link whose settings changed reconnects with them. A TLS context is made
+  // anew when what it is made of changed (a file that cannot be read keeps everything as it was).
+  std::string err;
+  std::vector<std::unique_ptr<tls::client_context>> made;
+  std::map<link*, link_settings> reconnect;
+  const std::string local_stamp = local_tls_stamp(n), iot_stamp = iot_tls_stamp(n);
+  // A new context from `make` into ctx; false (logged) when it cannot be built.
+  const auto renew = [&](auto make, const char* what, tls::client_context*& ctx) {
+    auto c = make(n, err);
+    if (!c) {
+      LOG_ERROR("SIGHUP: %s TLS: %s; keeping the running configuration", what, err.c_str());
+      return false;
+    }
+    ctx = c.get();
+    made.push_back(std::move(c));
+    return true;
+  };
+  if (local_) {
+    tls::client_context* ctx = n.local.tls ? conn_[local_].tls : nullptr;
+    if (n.local.tls && (!ctx || local_stamp != local_stamp_) && !renew(local_tls_context, "local broker", ctx)) return;
+    link_settings s = local_link_settings(n, ctx);
+    if (!same_connection(s, conn_[local_])) reconnect[local_] = std::move(s);
+  }
+  if (!iot_.empty()) {
+    tls::client_context* ctx = conn_[iot_[0]].tls;
+    if (iot_stamp != iot_stamp_ && !renew(iot_tls_context, "IotCore", ctx)) return;
+    for (std::size_t i = 0; i < iot_.size(); ++i) {
+      link_settings s = iot_link_settings(n, ctx, static_cast<std::uint32_t>(i));
+      if (!same_connection(s, conn_[iot_[i]])) reconnect[iot_[i]] = std::move(s);
+    }
+  }
+
+  // Mappings: new route tables and subscription deltas.
+  const bool new_mappings = !(n.mappings == running_.mappings);
+  std::vector<std::pair<link*, std::unique_ptr<link::reroute>>> changes;
+  if (new_mappings) {
+    for (auto source : {config::endpoint::local_mqtt, config::endpoint::iot_core}) {
+      const std::vector<link*> links = links_of(source);
+      if (!links.empty() && too_many_routes(n, source, links[0]->routes())) {
+        LOG_ERROR("SIGHUP: with the routes of this run, %s would feed more than %zu (target, prefix) pairs; restart "
+                  "mqrelay to apply the new mappings. Keeping the running configuration",
+                  config::endpoint_name(source), kMaxRoutes);
+        return;
+      }
+    }
+    for (auto source : {config::endpoint::local_mqtt, config::endpoint::iot_core}) {
+      const std::vector<link*> links = links_of(source);
+      if (links.empty()) continue;
+      auto table = compile_routes(n, source, links[0]->routes());
+      const std::uint32_t advertised = source == config::endpoint::local_mqtt ? n.local.maximum_packet_size : 0;
+      plan(links, covering_subscriptions(n, source), table.get(), inbound_limit(n, source, advertised), changes);
+      keep(std::move(table));
+    }
+  }
+  for (auto& [l, s] : reconnect) {
+    auto it = std::find_if(changes.begin(), changes.end(), [&](const auto& c) { return c.first == l; });
+    if (it == changes.end()) {
+      auto rr = std::make_unique<link::reroute>();
+      rr->new_routes = false;
+      changes.emplace_back(l, std::move(rr));
+      it = changes.end() - 1;
+    }
+    it->second->connection = s;
+    conn_[l] = s;
+  }
+  if (changes.empty()) {
+    LOG_INFO("SIGHUP: mappings and connections unchanged");
     return;
   }
-  for (link* l : all())
-    if (!l->reroute_applied()) {
-      LOG_ERROR("SIGHUP: the previous reload is still being applied; try again");
-      return;
-    }
-  std::vector<std::pair<link*, std::unique_ptr<link::reroute>>> changes;
-  for (auto source : {config::endpoint::local_mqtt, config::endpoint::iot_core}) {
-    const std::vector<link*> links = links_of(source);
-    if (links.empty()) continue;
-    if (too_many_routes(n, source, links[0]->routes())) {
-      LOG_ERROR("SIGHUP: with the routes of this run, %s would feed more than %zu (target, prefix) pairs; restart "
-                "mqrelay to apply the new mappings. Keeping the running configuration",
-                config::endpoint_name(source), kMaxRoutes);
-      return;
-    }
-  }
-  for (auto source : {config::endpoint::local_mqtt, config::endpoint::iot_core}) {
-    const std::vector<link*> links = links_of(source);
-    if (links.empty()) continue;
-    const bool is_local = source == config::endpoint::local_mqtt;
-    auto table = compile_routes(n, source, links[0]->routes());
-    const std::uint32_t advertised = is_local ? running_.local.maximum_packet_size : 0;
-    plan(links, covering_subscriptions(n, source), table.get(), inbound_limit(n, source, advertised), changes);
-    keep(std::move(table));
-  }
+  for (auto& c : made) contexts_.push_back(std::move(c));
+  local_stamp_ = local_stamp;
+  iot_stamp_ = iot_stamp;
   for (auto& [l, rr] : changes) {
     if (!l->reroute_later(rr)) LOG_ERROR("SIGHUP: %s did not take the change", l->settings().name.c_str());  // checked above
   }
   for (reactor* rc : reactors_) rc->notify();
   running_.mappings = n.mappings;
-  for (const auto& m : n.mappings)
-    LOG_INFO("route %s: %s %s -> %s%s%s", m.name.c_str(), config::endpoint_name(m.source), m.topic.c_str(),
-             config::endpoint_name(m.target), m.target_topic_prefix.empty() ? "" : " prefix=", m.target_topic_prefix.c_str());
-  LOG_INFO("SIGHUP: %zu mappings now; connections kept", n.mappings.size());
+  running_.local = n.local;
+  const auto keep_connections = running_.iot_core.connections, keep_max_size = running_.iot_core.max_message_size;
+  running_.iot_core = n.iot_core;
+  running_.iot_core.connections = keep_connections;
+  running_.iot_core.max_message_size = keep_max_size;
+  if (new_mappings) {
+    for (const auto& m : n.mappings)
+      LOG_INFO("route %s: %s %s -> %s%s%s", m.name.c_str(), config::endpoint_name(m.source), m.topic.c_str(),
+               config::endpoint_name(m.target), m.target_topic_prefix.empty() ? "" : " prefix=", m.target_topic_prefix.c_str());
+    LOG_INFO("SIGHUP: %zu mappings now", n.mappings.size());
+  }
+  if (!reconnect.empty()) LOG_INFO("SIGHUP: %zu connection(s) reconnect with new settings", reconnect.size());
 }
 
 }  // namespace
@@ -368,33 +552,18 @@ int run(const config::config& cfg) {
       LOG_ERROR("a mapping uses IotCore but the configuration has no iotCore section");
       return 2;
     }
-    tls::client_options o;
-    o.ca_file = cfg.iot_core.root_ca_path;
-    o.cert_file = cfg.iot_core.certificate_file_path;
-    o.key_file = cfg.iot_core.private_key_path;
-    o.server_name = cfg.iot_core.endpoint;
-    if (cfg.iot_core.port == 443) o.alpn = "x-amzn-mqtt-ca";
-    iot_tls = tls::client_context::create(o, err);
+    iot_tls = iot_tls_context(cfg, err);
     if (!iot_tls) {
       LOG_ERROR("IotCore TLS: %s", err.c_str());
       return 1;
     }
-    if (tls::key_file_too_open(o.key_file))
-      LOG_WARN("the private key %s is readable by group or others; chmod 600 it", o.key_file.c_str());
   }
   if (uses_local && cfg.local.tls) {
-    tls::client_options o;
-    o.ca_file = cfg.local.root_ca_path;
-    o.cert_file = cfg.local.certificate_file_path;
-    o.key_file = cfg.local.private_key_path;
-    o.server_name = cfg.local.host;
-    local_tls = tls::client_context::create(o, err);
+    local_tls = local_tls_context(cfg, err);
     if (!local_tls) {
       LOG_ERROR("local broker TLS: %s", err.c_str());
       return 1;
     }
-    if (!o.key_file.empty() && tls::key_file_too_open(o.key_file))
-      LOG_WARN("the private key %s is readable by group or others; chmod 600 it", o.key_file.c_str());
   }
 
   for (auto source : {config::endpoint::local_mqtt, config::endpoint::iot_core})
@@ -417,30 +586,8 @@ int run(const config::config& cfg) {
 
   std::vector<std::unique_ptr<link>> links;
   if (uses_local) {
-    link_settings s;
-    s.name = "local";
-    s.endpoint = config::endpoint::local_mqtt;
-    s.host = cfg.local.host;
-    s.port = cfg.local.port;
-    s.tls = local_tls.get();
-    s.version = cfg.local.version;
-    s.client_id = cfg.local.client_id;
-    s.username = cfg.local.username;
-    s.password = cfg.local.password;
-    s.keep_alive_s = static_cast<std::uint16_t>(std::min<std::uint32_t>(cfg.local.keep_alive_s, 65535));
-    s.session_expiry = cfg.local.session_expiry;
-    s.receive_maximum = cfg.local.receive_maximum;
-    s.maximum_packet_size = cfg.local.maximum_packet_size;
-    s.connect_timeout_ms = cfg.local.conn_ack_timeout_ms;
-    s.ping_timeout_ms = cfg.local.ping_timeout_ms;
-    s.ack_timeout_ms = cfg.local.ack_timeout_s * 1000;
-    s.min_backoff_ms = cfg.local.min_reconnect_delay_ms;
-    s.max_backoff_ms = cfg.local.max_reconnect_delay_ms;
-    s.max_in_flight = cfg.local.version == codec::protocol_version::v5 ? 65535 : 1000;
-    s.max_packet_in = inbound_limit(cfg, config::endpoint::local_mqtt, cfg.local.maximum_packet_size);
-    s.keep_qos0_when_offline = cfg.keep_qos0_when_offline;
+    link_settings s = local_link_settings(cfg, local_tls.get());
     s.subscriptions = covering_subscriptions(cfg, config::endpoint::local_mqtt);
-    s.max_filters_per_subscribe = 64;
     s.routes = local_routes.get();
     links.push_back(std::make_unique<link>(*local_reactor, ctx, std::move(s), links.size()));
     ctx.local = links.back().get();
@@ -450,29 +597,8 @@ int run(const config::config& cfg) {
     auto subs = covering_subscriptions(cfg, config::endpoint::iot_core);
     const std::uint32_t n = std::max<std::uint32_t>(1, ic.connections);
     for (std::uint32_t i = 0; i < n; ++i) {
-      link_settings s;
-      s.name = i == 0 ? "iotcore" : "iotcore#" + std::to_string(i + 1);
-      s.endpoint = config::endpoint::iot_core;
-      s.host = ic.endpoint;
-      s.port = ic.port;
-      s.tls = iot_tls.get();
-      s.version = ic.version;
-      s.client_id = i == 0 ? ic.thing_name : ic.thing_name + "#" + std::to_string(i + 1);
-      s.keep_alive_s = static_cast<std::uint16_t>(ic.keep_alive_s);
-      s.session_expiry = 3600;  // IoT Core's default persistent-session expiry
-      s.receive_maximum = 100;
-      s.connect_timeout_ms = cfg.local.conn_ack_timeout_ms;
-      s.ping_timeout_ms = cfg.local.ping_timeout_ms;
-      s.ack_timeout_ms = cfg.local.ack_timeout_s * 1000;
-      s.min_backoff_ms = ic.min_reconnect_delay_s * 1000;
-      s.max_backoff_ms = ic.max_reconnect_delay_s * 1000;
-      s.max_in_flight = ic.max_in_flight;
-      s.max_packet_in = inbound_limit(cfg, config::endpoint::iot_core, 0);
-      s.max_pub_per_s = ic.max_publishes_per_second;
-      s.max_bytes_per_s = ic.max_bytes_per_second;
-      s.keep_qos0_when_offline = cfg.keep_qos0_when_offline;
+      link_settings s = iot_link_settings(cfg, iot_tls.get(), i);
       for (std::size_t j = i; j < subs.size(); j += n) s.subscriptions.push_back(subs[j]);  // IoT Core: 50 per connection
-      s.max_filters_per_subscribe = 8;                                                       // and 8 per SUBSCRIBE
       s.routes = iot_routes.get();
       links.push_back(std::make_unique<link>(*iot_reactor, ctx, std::move(s), links.size()));
       ctx.iot.push_back(links.back().get());
@@ -552,6 +678,7 @@ int run(const config::config& cfg) {
   metrics.reset();
   for (link* l : all) l->release_for_exit();
   for (link* l : all) l->free_for_exit();
+  links.clear();  // before `reloads` frees the route tables and TLS contexts its reloads made
   LOG_INFO("stopped: %llu received, %llu delivered, %llu QoS 0 dropped, %llu too large, %llu bad topics",
            static_cast<unsigned long long>(ctx.ctr.received.load()), static_cast<unsigned long long>(ctx.ctr.delivered.load()),
            static_cast<unsigned long long>(ctx.ctr.dropped_qos0.load()),
