@@ -402,11 +402,6 @@ void reloader::reload() {
       LOG_ERROR("SIGHUP: the previous reload is still being applied; try again");
       return;
     }
-  if (n.log != running_.log) {
-    set_log_level(to_level(n.log));
-    running_.log = n.log;
-    LOG_INFO("SIGHUP: log.level changed");
-  }
   std::string later;
   const auto note = [&](bool changed, const char* what) {
     if (changed) later += (later.empty() ? "" : ", ") + std::string(what);
@@ -442,7 +437,7 @@ void reloader::reload() {
     link_settings s = local_link_settings(n, ctx);
     if (!same_connection(s, conn_[local_])) reconnect[local_] = std::move(s);
   }
-  if (!iot_.empty()) {
+  if (!iot_.empty() && n.iot_core.present) {  // (without the section, no mapping uses these links now)
     tls::client_context* ctx = conn_[iot_[0]].tls;
     if (iot_stamp != iot_stamp_ && !renew(iot_tls_context, "IotCore", ctx)) return;
     for (std::size_t i = 0; i < iot_.size(); ++i) {
@@ -483,6 +478,12 @@ void reloader::reload() {
     }
     it->second->connection = s;
     conn_[l] = s;
+  }
+  // Nothing can fail from here on.
+  if (n.log != running_.log) {
+    set_log_level(to_level(n.log));
+    running_.log = n.log;
+    LOG_INFO("SIGHUP: log.level changed");
   }
   if (changes.empty()) {
     LOG_INFO("SIGHUP: mappings and connections unchanged");
