@@ -990,7 +990,9 @@ void link::resend_in_flight() {
     slot& sl = slots_[pid];
     next = sl.next;
     if (sl.kind == slot_kind::subscribe) {  // re-sent by send_subscriptions() when needed
-      if (sl.sub_gen == sub_gen_) subscribe_from_ = std::min<std::size_t>(subscribe_from_, sl.first_sub);
+      // Lost with the connection: subscribe again from its first filter. One sent before a reload
+      // replaced the list cannot say which filters it had: then the whole list goes again.
+      subscribe_from_ = std::min<std::size_t>(subscribe_from_, sl.sub_gen == sub_gen_ ? sl.first_sub : 0);
       untrack(pid);
       continue;
     }
