@@ -563,29 +563,8 @@ void link::handle_unsuback(const codec::frame& f) {
 // a source and has not acknowledged, the broker redelivers on the new connection (same client ID)
 // or keeps for the old session (a new client ID).
 void link::reconnect_with(const link_settings& n) {
-  s_.host = n.host;
-  s_.port = n.port;
-  s_.tls = n.tls;
-  s_.version = n.version;
-  s_.client_id = n.client_id;
-  s_.username = n.username;
-  s_.password = n.password;
-  s_.keep_alive_s = n.keep_alive_s;
-  s_.session_expiry = n.session_expiry;
-  s_.receive_maximum = n.receive_maximum;
-  s_.maximum_packet_size = n.maximum_packet_size;
-  s_.connect_timeout_ms = n.connect_timeout_ms;
-  s_.ping_timeout_ms = n.ping_timeout_ms;
-  s_.ack_timeout_ms = n.ack_timeout_ms;
-  s_.min_backoff_ms = n.min_backoff_ms;
-  s_.max_backoff_ms = n.max_backoff_ms;
-  s_.max_in_flight = n.max_in_flight;
-  s_.max_pub_per_s = n.max_pub_per_s;
-  s_.max_bytes_per_s = n.max_bytes_per_s;
-  if (n.max_packet_in) {
-    s_.max_packet_in = n.max_packet_in;
-    framer_.set_max_packet_size(n.max_packet_in);
-  }
+  for_each_connection_setting(s_, n, [](auto& mine, const auto& theirs) { mine = theirs; });
+  set_max_packet_in(n.max_packet_in);
   keep_alive_s_ = s_.keep_alive_s;
   backoff_ms_ = s_.min_backoff_ms;
   LOG_INFO("%s: reloaded connection settings: %s:%u as %s", s_.name.c_str(), s_.host.c_str(), s_.port, s_.client_id.c_str());
@@ -595,6 +574,13 @@ void link::reconnect_with(const link_settings& n) {
     reconnect_now_ = true;
     fail("reconnecting with the reloaded settings");
   }
+}
+
+// The largest packet taken in (what the targets can carry); 0 leaves it as it is.
+void link::set_max_packet_in(std::uint32_t n) noexcept {
+  if (n == 0) return;
+  s_.max_packet_in = n;
+  framer_.set_max_packet_size(n);
 }
 
 bool link::reroute_later(std::unique_ptr<reroute>& r) {
@@ -632,10 +618,7 @@ void link::apply_reroute() {
     for (const auto& sub : s_.subscriptions) now.insert(sub.filter);
     std::erase_if(unsub_pending_, [&](const std::string& f) { return now.count(f) != 0; });
   }
-  if (r->max_packet_in) {
-    s_.max_packet_in = r->max_packet_in;
-    framer_.set_max_packet_size(r->max_packet_in);
-  }
+  set_max_packet_in(r->max_packet_in);
   LOG_INFO("%s: reloaded: %zu filters (%zu new), %zu to unsubscribe", s_.name.c_str(), s_.subscriptions.size(), r->added,
            unsub_pending_.size());
   if (state_ != state::connected) return;  // on_connack() sends them

@@ -66,6 +66,32 @@ struct link_settings {
   const source_routes* routes = nullptr;  // when this link is a source
 };
 
+// The settings a connection is made with, one pair at a time: f(a.x, b.x) for each of them (not
+// the name, endpoint, subscriptions, routes, max_packet_in or keep_qos0_when_offline). A reload
+// compares them (relay.cpp) and copies them (link::reconnect_with) with this one list.
+template <class A, class B, class F>
+void for_each_connection_setting(A& a, B& b, F&& f) {
+  f(a.host, b.host);
+  f(a.port, b.port);
+  f(a.tls, b.tls);
+  f(a.version, b.version);
+  f(a.client_id, b.client_id);
+  f(a.username, b.username);
+  f(a.password, b.password);
+  f(a.keep_alive_s, b.keep_alive_s);
+  f(a.session_expiry, b.session_expiry);
+  f(a.receive_maximum, b.receive_maximum);
+  f(a.maximum_packet_size, b.maximum_packet_size);
+  f(a.connect_timeout_ms, b.connect_timeout_ms);
+  f(a.ping_timeout_ms, b.ping_timeout_ms);
+  f(a.ack_timeout_ms, b.ack_timeout_ms);
+  f(a.min_backoff_ms, b.min_backoff_ms);
+  f(a.max_backoff_ms, b.max_backoff_ms);
+  f(a.max_in_flight, b.max_in_flight);
+  f(a.max_pub_per_s, b.max_pub_per_s);
+  f(a.max_bytes_per_s, b.max_bytes_per_s);
+}
+
 class link final : public poll_handler {
  public:
   link(reactor& r, relay_context& ctx, link_settings s, std::size_t index);
@@ -165,6 +191,7 @@ class link final : public poll_handler {
   void resend_in_flight();
   void apply_reroute();
   void reconnect_with(const link_settings& n);
+  void set_max_packet_in(std::uint32_t n) noexcept;
   void reserve_subscribe_ids() noexcept;
 
   // target role

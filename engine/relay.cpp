@@ -76,11 +76,13 @@ namespace {
 
 constexpr std::size_t kMaxRoutes = 65535;  // distinct (target, prefix) pairs per source
 
-// nullptr when the source has no mapping, or more than kMaxRoutes routes (see too_many_routes()).
+// nullptr when the source has no mapping, or (too_many set) when it would need more than
+// kMaxRoutes routes: a delivery names its route in 16 bits.
 // `previous`: the table a reload replaces. The new one starts with all of its routes, at the same
 // indexes: deliveries in flight name their route by index (SPEC §4.10: nothing in flight changes).
 std::unique_ptr<source_routes> compile_routes(const config::config& cfg, config::endpoint source,
-                                              const source_routes* previous = nullptr) {
+                                              const source_routes* previous, bool& too_many) {
+  too_many = false;
   auto rt = std::make_unique<source_routes>();
   if (previous) rt->routes = previous->routes;
   std::vector<topic_automaton::entry> entries;
@@ -90,7 +92,10 @@ std::unique_ptr<source_routes> compile_routes(const config::config& cfg, config:
     std::size_t r = 0;
     while (r < rt->routes.size() && !(rt->routes[r].target == m.target && rt->routes[r].prefix == m.target_topic_prefix)) ++r;
     if (r == rt->routes.size()) {
-      if (r == kMaxRoutes) return nullptr;  // a delivery names its route in 16 bits
+      if (r == kMaxRoutes) {
+        too_many = true;
+        return nullptr;
+      }
       rt->routes.push_back(route{m.target, m.target_topic_prefix});
     }
     rt->mapping_route.push_back(static_cast<std::uint16_t>(r));
@@ -103,15 +108,19 @@ std::unique_ptr<source_routes> compile_routes(const config::config& cfg, config:
   return rt;
 }
 
-// More distinct (target, prefix) pairs than a route index holds (with the routes of `previous`,
-// which a reload keeps).
-bool too_many_routes(const config::config& cfg, config::endpoint source, const source_routes* previous = nullptr) {
-  std::set<std::pair<config::endpoint, std::string_view>> pairs;
-  if (previous)
-    for (const auto& r : previous->routes) pairs.insert({r.target, r.prefix});
+// The endpoints the mappings need a connection to; with no mapping at all, the local broker (its
+// session is kept alive).
+struct endpoints_used {
+  bool local = false, iot = false;
+};
+endpoints_used endpoints_of(const config::config& cfg) {
+  endpoints_used u{cfg.mappings.empty(), false};
   for (const auto& m : cfg.mappings)
-    if (m.source == source) pairs.insert({m.target, m.target_topic_prefix});
-  return pairs.size() > kMaxRoutes;
+    for (auto e : {m.source, m.target}) {
+      if (e == config::endpoint::local_mqtt) u.local = true;
+      if (e == config::endpoint::iot_core) u.iot = true;
+    }
+  return u;
 }
 
 std::vector<link_settings::subscription> covering_subscriptions(const config::config& cfg, config::endpoint source) {
@@ -326,9 +335,9 @@ void reloader::plan(const std::vector<link*>& links, const std::vector<link_sett
                     const source_routes* table, std::uint32_t max_packet_in,
                     std::vector<std::pair<link*, std::unique_ptr<link::reroute>>>& out) {
   if (links.empty()) return;
-  std::map<std::string, std::pair<link*, const link_settings::subscription*>> old;
+  std::set<std::string_view> old;  // filters subscribed on any of the links
   for (link* l : links)
-    for (const auto& s : subs_[l]) old[s.filter] = {l, &s};
+    for (const auto& s : subs_[l]) old.insert(s.filter);
   std::map<std::string, const link_settings::subscription*> wanted;
   for (const auto& s : cover) wanted[s.filter] = &s;
   std::map<link*, std::unique_ptr<link::reroute>> rr;
@@ -362,16 +371,10 @@ void reloader::plan(const std::vector<link*>& links, const std::vector<link_sett
   }
 }
 
-// The settings a connection is made with (not the name, subscriptions, routes or max_packet_in,
-// which follow the mappings).
 bool same_connection(const link_settings& a, const link_settings& b) {
-  return a.host == b.host && a.port == b.port && a.tls == b.tls && a.version == b.version && a.client_id == b.client_id &&
-         a.username == b.username && a.password == b.password && a.keep_alive_s == b.keep_alive_s &&
-         a.session_expiry == b.session_expiry && a.receive_maximum == b.receive_maximum &&
-         a.maximum_packet_size == b.maximum_packet_size && a.connect_timeout_ms == b.connect_timeout_ms &&
-         a.ping_timeout_ms == b.ping_timeout_ms && a.ack_timeout_ms == b.ack_timeout_ms &&
-         a.min_backoff_ms == b.min_backoff_ms && a.max_backoff_ms == b.max_backoff_ms &&
-         a.max_in_flight == b.max_in_flight && a.max_pub_per_s == b.max_pub_per_s && a.max_bytes_per_s == b.max_bytes_per_s;
+  bool same = true;
+  for_each_connection_setting(a, b, [&](const auto& x, const auto& y) { same = same && x == y; });
+  return same;
 }
 
 void reloader::reload() {
@@ -384,17 +387,11 @@ void reloader::reload() {
     return;
   }
   const config::config& n = *r.cfg;
-  bool wants_local = n.mappings.empty(), wants_iot = false;
-  for (const auto& m : n.mappings) {
-    for (auto e : {m.source, m.target}) {
-      if (e == config::endpoint::local_mqtt) wants_local = true;
-      if (e == config::endpoint::iot_core) wants_iot = true;
-    }
-  }
-  if ((wants_iot && iot_.empty()) || (wants_local && !local_)) {
+  const endpoints_used wants = endpoints_of(n);
+  if ((wants.iot && iot_.empty()) || (wants.local && !local_)) {
     LOG_ERROR("SIGHUP: the new mappings use %s, which this run has no connection to; restart mqrelay to apply them. "
               "Keeping the running configuration",
-              wants_iot && iot_.empty() ? "IotCore" : "LocalMqtt");
+              wants.iot && iot_.empty() ? "IotCore" : "LocalMqtt");
     return;
   }
   for (link* l : all())
@@ -450,22 +447,26 @@ void reloader::reload() {
   const bool new_mappings = !(n.mappings == running_.mappings);
   std::vector<std::pair<link*, std::unique_ptr<link::reroute>>> changes;
   if (new_mappings) {
-    for (auto source : {config::endpoint::local_mqtt, config::endpoint::iot_core}) {
-      const std::vector<link*> links = links_of(source);
-      if (!links.empty() && too_many_routes(n, source, links[0]->routes())) {
+    // Both tables before any plan: plan() records what each link will have.
+    std::unique_ptr<source_routes> tables[2];
+    const config::endpoint sources[2] = {config::endpoint::local_mqtt, config::endpoint::iot_core};
+    for (int i = 0; i < 2; ++i) {
+      const std::vector<link*> links = links_of(sources[i]);
+      if (links.empty()) continue;
+      bool too_many = false;
+      tables[i] = compile_routes(n, sources[i], links[0]->routes(), too_many);
+      if (too_many) {
         LOG_ERROR("SIGHUP: with the routes of this run, %s would feed more than %zu (target, prefix) pairs; restart "
                   "mqrelay to apply the new mappings. Keeping the running configuration",
-                  config::endpoint_name(source), kMaxRoutes);
+                  config::endpoint_name(sources[i]), kMaxRoutes);
         return;
       }
     }
-    for (auto source : {config::endpoint::local_mqtt, config::endpoint::iot_core}) {
-      const std::vector<link*> links = links_of(source);
-      if (links.empty()) continue;
-      auto table = compile_routes(n, source, links[0]->routes());
-      const std::uint32_t advertised = source == config::endpoint::local_mqtt ? n.local.maximum_packet_size : 0;
-      plan(links, covering_subscriptions(n, source), table.get(), inbound_limit(n, source, advertised), changes);
-      keep(std::move(table));
+    for (int i = 0; i < 2; ++i) {
+      const std::uint32_t advertised = sources[i] == config::endpoint::local_mqtt ? n.local.maximum_packet_size : 0;
+      plan(links_of(sources[i]), covering_subscriptions(n, sources[i]), tables[i].get(),
+           inbound_limit(n, sources[i], advertised), changes);
+      keep(std::move(tables[i]));
     }
   }
   for (auto& [l, s] : reconnect) {
@@ -538,12 +539,8 @@ int run(const config::config& cfg) {
   relay_context ctx(cfg);
   ctx.spool_max = static_cast<std::int64_t>(cfg.spooler_max_bytes);
 
-  bool uses_iot = false, uses_local = false;
-  for (const auto& m : cfg.mappings) {
-    if (m.source == config::endpoint::iot_core || m.target == config::endpoint::iot_core) uses_iot = true;
-    if (m.source == config::endpoint::local_mqtt || m.target == config::endpoint::local_mqtt) uses_local = true;
-  }
-  if (cfg.mappings.empty()) uses_local = true;  // nothing to relay: still keep the local session alive
+  const endpoints_used uses = endpoints_of(cfg);
+  const bool uses_iot = uses.iot, uses_local = uses.local;
 
   tls::global_init();
   std::unique_ptr<tls::client_context> iot_tls, local_tls;
@@ -567,14 +564,17 @@ int run(const config::config& cfg) {
     }
   }
 
-  for (auto source : {config::endpoint::local_mqtt, config::endpoint::iot_core})
-    if (too_many_routes(cfg, source)) {
+  std::unique_ptr<source_routes> local_routes, iot_routes;
+  for (auto source : {config::endpoint::local_mqtt, config::endpoint::iot_core}) {
+    bool too_many = false;
+    auto& table = source == config::endpoint::local_mqtt ? local_routes : iot_routes;
+    table = compile_routes(cfg, source, nullptr, too_many);
+    if (too_many) {
       LOG_ERROR("the mappings from %s have more than %zu distinct (target, targetTopicPrefix) pairs", config::endpoint_name(source),
                 kMaxRoutes);
       return 2;
     }
-  auto local_routes = compile_routes(cfg, config::endpoint::local_mqtt);
-  auto iot_routes = compile_routes(cfg, config::endpoint::iot_core);
+  }
 
   std::unique_ptr<reactor> local_reactor, iot_reactor;
   try {

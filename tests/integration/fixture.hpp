@@ -8,6 +8,7 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <functional>
@@ -103,17 +104,21 @@ class RelayTest : public ::testing::Test {
     return c;
   }
 
-  // Publishes probe-N on topic from `from` every 250 ms until `to` (subscribed to it) receives a
-  // probe, or timeout. True = the relay carries that route now.
+  // Publishes probe-K-N on topic from `from` every 250 ms (K numbers the calls, N the tries) until
+  // `to` (subscribed to it) receives one of this call's probes, on expect_topic when given (e.g.
+  // with a targetTopicPrefix), or timeout. True = the relay carries that route now. Probes of
+  // earlier calls still in `to`'s inbox do not count.
   static bool probe(mqtt_client& from, const std::string& topic, mqtt_client& to,
-                    std::chrono::milliseconds timeout = 30s) {
+                    std::chrono::milliseconds timeout = 30s, const std::string& expect_topic = "") {
+    static std::atomic<int> calls{0};
+    const std::string tag = "probe-" + std::to_string(calls.fetch_add(1)) + "-";
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (int n = 0; std::chrono::steady_clock::now() < deadline; ++n) {
-      from.publish(topic, "probe-" + std::to_string(n), 1);
+      from.publish(topic, tag + std::to_string(n), 1);
       if (to.wait_for(
-              [](const std::vector<received_message>& in) {
+              [&](const std::vector<received_message>& in) {
                 for (const auto& m : in)
-                  if (is_probe(m)) return true;
+                  if (m.payload.rfind(tag, 0) == 0 && (expect_topic.empty() || m.topic == expect_topic)) return true;
                 return false;
               },
               250ms))
