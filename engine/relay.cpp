@@ -633,12 +633,19 @@ int run(const config::config& cfg) {
   std::thread t_local([&] { local_reactor->run(); });
   std::thread t_iot([&] { iot_reactor->run(); });
 
-  // Readiness for systemd once every link is connected (checked while waiting for signals).
-  bool ready = false;
+  // Readiness for systemd (Type=notify) once every link is connected: checked every 100 ms while
+  // waiting for signals, and only until then. Without NOTIFY_SOCKET, and once ready, this thread
+  // sleeps until a signal comes: an idle relay does not wake it.
+  const char* notify_socket = std::getenv("NOTIFY_SOCKET");
+  bool ready = !notify_socket || !*notify_socket;
   int sig = 0;
   for (;;) {
-    timespec ts{0, 100 * 1000 * 1000};
-    sig = sigtimedwait(&sigs, nullptr, &ts);
+    if (ready) {
+      sig = sigwaitinfo(&sigs, nullptr);
+    } else {
+      timespec ts{0, 100 * 1000 * 1000};
+      sig = sigtimedwait(&sigs, nullptr, &ts);
+    }
     if (sig == SIGTERM || sig == SIGINT) break;
     if (sig == SIGHUP) reloads.reload();
     if (!ready) {

@@ -91,7 +91,7 @@ void relay::start() {
   if (!binary_available(why)) throw std::runtime_error(why);
   if (proc_) proc_->kill();
   proc_ = std::make_unique<process>(std::vector<std::string>{MQRELAY_BIN, "--config", config_path_},
-                                    dir_.file("relay.log"));
+                                    dir_.file("relay.log"), cfg_.env);
 }
 
 std::optional<int> relay::stop(std::chrono::milliseconds timeout) {

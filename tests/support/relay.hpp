@@ -46,6 +46,7 @@ struct relay_config {
   int ack_timeout_s = 0;            // 0 = default
   std::string extra_iot_core{};     // raw JSON members appended inside "iotCore", e.g. "\"x\": 1"
   std::string extra_top_level{};    // raw JSON members appended at the top level, e.g. "\"x\": 1"
+  std::vector<std::string> env{};   // "K=V" added to the relay's environment (not to the JSON)
   std::string to_json() const;
 };
 
