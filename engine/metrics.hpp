@@ -3,7 +3,8 @@
 //   GET /metrics   the relay's counters and gauges, Prometheus text format 0.0.4
 //   GET /healthz   200 "ok" while every link is connected, else 503 naming the links that are not
 //
-// Served by libmicrohttpd on a thread of its own that sleeps in poll(): it reads the relay's
+// Served by libmicrohttpd (loaded with dlopen when the first server starts: a relay without
+// metrics does not map it) on a thread of its own that sleeps in poll(): it reads the relay's
 // atomic counters and the links' connected flags (relaxed loads) and touches nothing else, so the
 // message path gains no lock, allocation or syscall. A scrape allocates its reply; that is all.
 // Requests are bounded: 8 connections at a time, 5 s each, only GET and HEAD.
@@ -15,6 +16,8 @@
 struct MHD_Daemon;
 
 namespace mqrelay::engine {
+
+struct mhd_api;  // libmicrohttpd's functions (metrics.cpp)
 
 struct relay_context;
 class link;
@@ -35,12 +38,14 @@ class metrics_server {
 
   const relay_context& context() const noexcept { return ctx_; }
   const std::vector<const link*>& links() const noexcept { return links_; }
+  const mhd_api& mhd() const noexcept { return *mhd_; }
 
  private:
   metrics_server(const relay_context& ctx, std::vector<const link*> links) : ctx_(ctx), links_(std::move(links)) {}
 
   const relay_context& ctx_;
   std::vector<const link*> links_;
+  const mhd_api* mhd_ = nullptr;
   MHD_Daemon* daemon_ = nullptr;
 };
 
