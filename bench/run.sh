@@ -116,7 +116,7 @@ TCK=$(getconf CLK_TCK)
 json() { sed -n "s/.*\"$2\":\([-0-9.]*\).*/\1/p" "$1" 2>/dev/null | head -n1; }
 
 # ------------------------------------------------------------------ configuration files
-write_local_conf() {  # plain local broker; $1 = bridge target "host:port" or "" (no bridge)
+write_local_conf() {  # plain local broker; $1 = bridge target "host:port" or "" (no bridge); $2 = 1: raise QoS
   {
     echo "per_listener_settings false"
     echo "allow_anonymous true"
@@ -128,6 +128,9 @@ write_local_conf() {  # plain local broker; $1 = bridge target "host:port" or ""
     echo "log_type error"
     echo "log_type warning"
     [ "$(id -u)" = 0 ] && echo "user $(id -un)"
+    # Delivers at the subscription's QoS: the bridge then forwards QoS 0 publishes as QoS 1, as
+    # mqrelay (and Greengrass) do; without it the bridge never raises QoS 0.
+    [ "${2:-0}" = 1 ] && echo "upgrade_outgoing_qos true"
     if [ -n "$1" ]; then
       echo "connection cloud"
       echo "address $1"
@@ -185,7 +188,8 @@ write_relay_conf() {
 
 # ------------------------------------------------------------------ one run of one row
 # run_once SYSTEM PATH SINK PAYLOAD QOS TOPICS MAPPINGS CONNS RATE STALL RUN
-#   SYSTEM  direct | fwd-rw | fwd-splice | fwd-uring | fwd-tls | mqrelay | bridge | local
+#   SYSTEM  direct | fwd-rw | fwd-splice | fwd-uring | fwd-tls | mqrelay | bridge | bridge-up | local
+#           (bridge-up: the bridge with upgrade_outgoing_qos, QoS 0 publishes forwarded as QoS 1)
 #   PATH    synth (synthetic source -> system -> synthetic sink) | brokers (through mosquittos)
 #           | local (source -> local mosquitto -> mqrelay -> synthetic TLS sink)
 #   SINK    plain | tls
@@ -205,6 +209,7 @@ run_once() {
   # Through mosquitto the source outruns the broker, which queues: allow the drain (lost counts
   # what did not arrive in time).
   local max_s=$((SECS + stall + 20))
+  local up=0; [ "$sys" = bridge-up ] && { sys=bridge; up=1; }
   { [ "$path" != synth ] || [ "$sys" = bridge ]; } && max_s=$((SECS * 4 + 20))
   local sink_common=(--idle-ms "$IDLE_MS" --max-ms $((max_s * 1000)) --out "$WORK/$tag.sink.json"
                      --source-result "$WORK/$tag.src.json"
@@ -217,7 +222,7 @@ run_once() {
     wait_file "$WORK/$tag.sink.ready" || return 1
   else
     write_cloud_conf
-    if [ "$sys" = bridge ]; then write_local_conf "127.0.0.1:$P_CLOUD"; else write_local_conf ""; fi
+    if [ "$sys" = bridge ]; then write_local_conf "127.0.0.1:$P_CLOUD" "$up"; else write_local_conf ""; fi
     if [ "$sys" != local ]; then
       start cloud mosquitto -c "$WORK/cloud.conf"; wait_port "$P_CLOUD" || return 1
     fi
@@ -260,7 +265,7 @@ run_once() {
         start src "$BIN/mqbench_source" --connect "127.0.0.1:$P_LOCAL" "${src_args[@]}"
       fi ;;
     bridge)
-      if [ "$path" = synth ]; then write_local_conf "127.0.0.1:$P_SINK"; fi
+      if [ "$path" = synth ]; then write_local_conf "127.0.0.1:$P_SINK" "$up"; fi
       start local mosquitto -c "$WORK/local.conf"; wait_port "$P_LOCAL" || return 1
       measured=$PID_local
       [ "$path" = brokers ] && start sink "$BIN/mqbench_sink" --connect "127.0.0.1:$P_CLOUD" --tls "${tlsc[@]}" --subscribe '#' "${sink_common[@]}"
@@ -336,6 +341,8 @@ define_rows() {
   row  br-relay-sink   brokers     "local mosquitto, mqrelay, TLS sink" mqrelay    local   tls   64   0 1   1     1 0     0
   row  br-direct       brokers     "publish direct to cloud mosquitto"  direct     brokers tls   64   1 1   1     1 0     0
   row  br-bridge       brokers     "mosquitto bridge to cloud mosquitto" bridge    brokers tls   64   0 1   1     1 0     0
+  # Like for like at QoS 0 in: the bridge raised to QoS 1 towards the cloud, as mqrelay publishes.
+  row  br-bridge-up    brokers     "bridge, QoS 0 raised to 1, to cloud" bridge-up brokers tls   64   0 1   1     1 0     0
   row  br-relay        brokers     "mqrelay to cloud mosquitto"         mqrelay    brokers tls   64   0 1   1     1 0     0
   # Like for like: devices publish QoS 1, so the bridge forwards QoS 1 too (it never raises QoS 0).
   row  br-bridge-q1    brokers     "QoS 1: mosquitto bridge to cloud"   bridge     brokers tls   64   1 1   1     1 0     0

@@ -117,10 +117,16 @@ md=$OUT/results.md
               rate["br-relay-sink"] >= 0.9 * rate["br-local"] && (!("br-bridge-sink" in rate) || rate["br-relay-sink"] >= rate["br-bridge-sink"]),
               sprintf("mqrelay %.0f, local broker %.0f, bridge %s msgs/s%s", rate["br-relay-sink"], rate["br-local"], ("br-bridge-sink" in rate) ? sprintf("%.0f", rate["br-bridge-sink"]) : "-",
                       ("br-bridge-sink" in rate) ? spreads("br-relay-sink", "br-bridge-sink") " (mqrelay vs bridge)" ahead("br-relay-sink", "br-bridge-sink") : ""))
+      # Devices publishing QoS 0: mqrelay publishes QoS 1 to the cloud (SPEC 4.3). The like-for-like
+      # bridge raises QoS 0 to 1 too (upgrade_outgoing_qos); the plain bridge forwards QoS 0 as
+      # QoS 0, no PUBACK anywhere, and is reported beside it.
+      if (("br-relay" in rate) && ("br-bridge-up" in rate))
+        check("devices publishing QoS 0, into a TLS cloud mosquitto, never below the bridge (both QoS 1 to the cloud)", rate["br-relay"] >= rate["br-bridge-up"],
+              sprintf("mqrelay %.0f, bridge raised to QoS 1 %.0f, publishing QoS 1 direct %s msgs/s%s", rate["br-relay"], rate["br-bridge-up"], ("br-direct" in rate) ? sprintf("%.0f", rate["br-direct"]) : "-",
+                      spreads("br-relay", "br-bridge-up") ahead("br-relay", "br-bridge-up")))
       if (("br-relay" in rate) && ("br-bridge" in rate))
-        check("into a TLS cloud mosquitto, never below the bridge (devices QoS 0: the bridge forwards QoS 0, mqrelay QoS 1)", rate["br-relay"] >= rate["br-bridge"],
-              sprintf("mqrelay %.0f, bridge %.0f, publishing QoS 1 direct %s msgs/s%s", rate["br-relay"], rate["br-bridge"], ("br-direct" in rate) ? sprintf("%.0f", rate["br-direct"]) : "-",
-                      spreads("br-relay", "br-bridge") ahead("br-relay", "br-bridge")))
+        printf "- INFO devices publishing QoS 0, the bridge forwarding QoS 0 as QoS 0 (no PUBACKs; not what mqrelay or Greengrass do): mqrelay %.0f vs bridge %.0f msgs/s = %.2fx%s\n",
+               rate["br-relay"], rate["br-bridge"], rate["br-relay"] / rate["br-bridge"], ahead("br-relay", "br-bridge")
       if (("br-relay-q1" in rate) && ("br-bridge-q1" in rate))
         check("devices publishing QoS 1, into a TLS cloud mosquitto, never below the bridge", rate["br-relay-q1"] >= rate["br-bridge-q1"],
               sprintf("mqrelay %.0f, bridge %.0f msgs/s (both QoS 1 end to end)%s", rate["br-relay-q1"], rate["br-bridge-q1"], spreads("br-relay-q1", "br-bridge-q1") ahead("br-relay-q1", "br-bridge-q1")))
