@@ -237,18 +237,18 @@ void link::finish_close() {
 }
 
 // Decorrelated jitter (as mosquitto's bridge and the AWS architecture blog): the next delay is
-// random between the minimum and three times the previous one, capped.
+// random between the minimum and three times the previous one, capped. After a reload's new
+// settings (reconnect_with(), which also reset the backoff): at once.
 void link::schedule_reconnect(std::uint64_t now) {
   state_ = state::idle;
-  const std::uint64_t lo = s_.min_backoff_ms;
-  const std::uint64_t hi = std::max<std::uint64_t>(lo, std::uint64_t{backoff_ms_} * 3);
-  std::uint64_t d = lo + (hi > lo ? splitmix(rng_) % (hi - lo + 1) : 0);
-  d = std::min<std::uint64_t>(d, s_.max_backoff_ms);
-  backoff_ms_ = static_cast<std::uint32_t>(d);
+  std::uint64_t d = 0;
   if (reconnect_now_) {
     reconnect_now_ = false;
-    backoff_ms_ = s_.min_backoff_ms;
-    d = 0;
+  } else {
+    const std::uint64_t lo = s_.min_backoff_ms;
+    const std::uint64_t hi = std::max<std::uint64_t>(lo, std::uint64_t{backoff_ms_} * 3);
+    d = std::min<std::uint64_t>(lo + (hi > lo ? splitmix(rng_) % (hi - lo + 1) : 0), s_.max_backoff_ms);
+    backoff_ms_ = static_cast<std::uint32_t>(d);
   }
   reconnect_at_ = now + d * kMs;
   LOG_DEBUG("%s: reconnecting in %llu ms", s_.name.c_str(), static_cast<unsigned long long>(d));

@@ -148,10 +148,16 @@ std::uint32_t inbound_limit(const config::config& cfg, config::endpoint source, 
   return cfg.iot_core.max_message_size + 65535u + 8192u;
 }
 
+// $NOTIFY_SOCKET: set when systemd runs the relay as Type=notify; nullptr otherwise.
+const char* notify_socket_path() {
+  const char* path = std::getenv("NOTIFY_SOCKET");
+  return path && *path ? path : nullptr;
+}
+
 // systemd Type=notify readiness, without libsystemd: one datagram to $NOTIFY_SOCKET.
 void sd_notify(const char* msg) {
-  const char* path = std::getenv("NOTIFY_SOCKET");
-  if (!path || !*path) return;
+  const char* path = notify_socket_path();
+  if (!path) return;
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
   std::size_t len = std::strlen(path);
@@ -636,8 +642,7 @@ int run(const config::config& cfg) {
   // Readiness for systemd (Type=notify) once every link is connected: checked every 100 ms while
   // waiting for signals, and only until then. Without NOTIFY_SOCKET, and once ready, this thread
   // sleeps until a signal comes: an idle relay does not wake it.
-  const char* notify_socket = std::getenv("NOTIFY_SOCKET");
-  bool ready = !notify_socket || !*notify_socket;
+  bool ready = notify_socket_path() == nullptr;
   int sig = 0;
   for (;;) {
     if (ready) {

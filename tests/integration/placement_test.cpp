@@ -3,10 +3,8 @@
 // the CPUs it was allowed, and relays as before. (Spreading under load is driven through real
 // reactors in tests/engine/colocation_test.cpp: a flood through mosquitto here would saturate the
 // broker long before a CPU of the relay.)
-#include <dirent.h>
 #include <sched.h>
 
-#include <fstream>
 #include <map>
 
 #include "tests/integration/fixture.hpp"
@@ -17,28 +15,20 @@ namespace {
 
 constexpr const char* kEvent = "clients/dev1/hello/world/event";
 
-// name -> the CPUs the thread may run on, for every thread of pid.
-std::map<std::string, cpu_set_t> thread_masks(pid_t pid) {
+// name -> the CPUs the thread may run on, for every thread of the relay.
+std::map<std::string, cpu_set_t> thread_masks(const process& p) {
   std::map<std::string, cpu_set_t> out;
-  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
-  DIR* d = opendir(dir.c_str());
-  if (!d) return out;
-  while (dirent* e = readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    std::ifstream comm(dir + "/" + e->d_name + "/comm");
-    std::string name;
-    std::getline(comm, name);
+  for (const thread_info& t : p.threads()) {
     cpu_set_t s;
     CPU_ZERO(&s);
-    if (sched_getaffinity(std::atoi(e->d_name), sizeof s, &s) == 0) out[name] = s;
+    if (sched_getaffinity(t.tid, sizeof s, &s) == 0) out[t.name] = s;
   }
-  closedir(d);
   return out;
 }
 
 // Both reactor threads are on the same single CPU.
-bool gathered(pid_t pid, std::string& seen) {
-  auto m = thread_masks(pid);
+bool gathered(const process& relay, std::string& seen) {
+  auto m = thread_masks(relay);
   seen.clear();
   for (auto& [name, s] : m) seen += name + ":" + std::to_string(CPU_COUNT(&s)) + " CPU(s) ";
   auto l = m.find("mqrelay-local"), i = m.find("mqrelay-iotcore");
@@ -57,14 +47,14 @@ TEST_F(RelayTest, LightTrafficKeepsBothReactorThreadsOnOneAllowedCpu) {
   auto dev = device();
   auto app = cloud_app();
   ASSERT_NO_FATAL_FAILURE(subscribe_all_and_expect_routes_up(*dev, *app));
-  const pid_t pid = relay_->proc()->pid();
+  const process& proc = *relay_->proc();
 
   std::string seen;
   const auto until = std::chrono::steady_clock::now() + 10s;
-  while (!gathered(pid, seen) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(20ms);
-  ASSERT_TRUE(gathered(pid, seen)) << "the idle relay's reactor threads are not on one CPU within 10 s: " << seen;
+  while (!gathered(proc, seen) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(gathered(proc, seen)) << "the idle relay's reactor threads are not on one CPU within 10 s: " << seen;
   // The CPU is one of those the relay was allowed (it inherits this test's mask).
-  const auto masks = thread_masks(pid);
+  const auto masks = thread_masks(proc);
   cpu_set_t both;
   CPU_AND(&both, &masks.at("mqrelay-local"), &mine);
   EXPECT_EQ(CPU_COUNT(&both), 1) << "gathered on a CPU outside the allowed set";

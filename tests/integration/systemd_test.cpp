@@ -7,7 +7,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <fstream>
 
 #include "tests/integration/fixture.hpp"
@@ -63,16 +62,10 @@ long long switches(pid_t pid, pid_t tid) {
 
 // The relay's own threads: the main thread (tid = pid) and the threads it names "mqrelay-*" (a
 // sanitizer's helper threads are left out).
-std::vector<pid_t> relay_threads(pid_t pid) {
-  std::vector<pid_t> out{pid};
-  const std::string task = "/proc/" + std::to_string(pid) + "/task";
-  for (const auto& e : std::filesystem::directory_iterator(task)) {
-    const pid_t tid = static_cast<pid_t>(std::atoi(e.path().filename().c_str()));
-    std::ifstream comm(e.path() / "comm");
-    std::string name;
-    std::getline(comm, name);
-    if (tid != pid && name.rfind("mqrelay-", 0) == 0) out.push_back(tid);
-  }
+std::vector<pid_t> relay_threads(const process& relay) {
+  std::vector<pid_t> out{relay.pid()};
+  for (const thread_info& t : relay.threads())
+    if (t.tid != relay.pid() && t.name.rfind("mqrelay-", 0) == 0) out.push_back(t.tid);
   return out;
 }
 
@@ -131,7 +124,7 @@ TEST_F(Systemd, AnIdleRelaySleeps) {
     }
     std::this_thread::sleep_for(500ms);  // the probes' PUBACKs and the placement settle
     const pid_t pid = relay_->proc()->pid();
-    const auto threads = relay_threads(pid);
+    const auto threads = relay_threads(*relay_->proc());
     ASSERT_EQ(threads.size(), 3u) << "expected the main thread, mqrelay-local and mqrelay-iotcore";
     std::vector<long long> before;
     for (pid_t t : threads) before.push_back(switches(pid, t));

@@ -1,5 +1,6 @@
 #include "tests/support/process.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -119,6 +120,24 @@ memory_kib process::memory() const {
     if (line.rfind("VmHWM:", 0) == 0) m.peak = std::stol(line.substr(6));
   }
   return m;
+}
+
+std::vector<thread_info> process::threads() const {
+  std::vector<thread_info> out;
+  if (pid_ < 0) return out;
+  const std::string dir = "/proc/" + std::to_string(pid_) + "/task";
+  DIR* d = opendir(dir.c_str());
+  if (!d) return out;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    thread_info t;
+    t.tid = static_cast<pid_t>(std::atoi(e->d_name));
+    std::ifstream comm(dir + "/" + e->d_name + "/comm");
+    std::getline(comm, t.name);
+    out.push_back(std::move(t));
+  }
+  closedir(d);
+  return out;
 }
 
 }  // namespace mqrelay::test

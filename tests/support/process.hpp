@@ -16,6 +16,11 @@
 
 namespace mqrelay::test {
 
+struct thread_info {
+  pid_t tid = -1;
+  std::string name;  // /proc/PID/task/TID/comm ("mqrelay-local", ...)
+};
+
 struct memory_kib {
   long rss = -1;   // VmRSS: resident now
   long peak = -1;  // VmHWM: peak resident
@@ -49,6 +54,8 @@ class process {
   memory_kib memory() const;
   long rss_kib() const { return memory().rss; }
   long peak_rss_kib() const { return memory().peak; }
+  // The child's threads now, from /proc/PID/task (empty when the child is gone).
+  std::vector<thread_info> threads() const;
 
  private:
   void reap(int status);
